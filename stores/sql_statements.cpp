@@ -1,0 +1,101 @@
+#include "stores/sql_statements.hpp"
+
+#include <array>
+#include <cctype>
+
+namespace liner::sql {
+
+namespace {
+
+const std::array<const char*, statement_count> texts = {
+  // allocate_id: one counter for connection keys and topic keys
+  "UPDATE seq SET v = v + 1 WHERE id = 1 RETURNING v",
+  // catalog_rows
+  "SELECT addr, client_name FROM topic_addr WHERE topic = ?1 ORDER BY addr ASC",
+  // catalog_name
+  "SELECT client_name FROM topic_addr WHERE topic = ?1 AND addr = ?2",
+  // regist
+  "INSERT INTO topic_addr (topic, addr, client_name) VALUES (?1, ?2, ?3) "
+  "ON CONFLICT (topic, addr) DO UPDATE SET client_name = excluded.client_name",
+  // unregist
+  "DELETE FROM topic_addr WHERE topic = ?1 AND addr = ?2",
+  // clear_topic
+  "DELETE FROM topic_addr WHERE topic = ?1",
+  // listeners_of_sender
+  "SELECT addr, listener_topic, client_name FROM sender_listener WHERE sender_key = ?1 "
+  "ORDER BY addr ASC",
+  // save_listener
+  "INSERT INTO sender_listener (sender_key, addr, listener_topic, client_name) "
+  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sender_key, addr) DO UPDATE SET "
+  "listener_topic = excluded.listener_topic, client_name = excluded.client_name",
+  // remove_listeners_on_topic
+  "DELETE FROM sender_listener WHERE sender_key = ?1 AND listener_topic = ?2",
+  // clear_listeners
+  "DELETE FROM sender_listener WHERE sender_key = ?1",
+  // listener_name_fallback
+  "SELECT client_name FROM sender_listener WHERE sender_key = ?1 AND addr = ?2 "
+  "AND listener_topic = ?3",
+  // count_pending
+  "SELECT COUNT(*) FROM conn_messages WHERE connection_key = ?1",
+  // conn_key_get
+  "SELECT connection_key FROM conn_key_map WHERE composite = ?1",
+  // conn_key_insert: loses quietly to a concurrent allocator of the same name
+  "INSERT INTO conn_key_map (composite, connection_key) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+  // conn_key_evict: what SQLite's INSERT OR REPLACE does to the UNIQUE key
+  "DELETE FROM conn_key_map WHERE connection_key = ?2 AND composite <> ?1",
+  // conn_key_seed
+  "INSERT INTO conn_key_map (composite, connection_key) VALUES (?1, ?2) "
+  "ON CONFLICT (composite) DO UPDATE SET connection_key = excluded.connection_key",
+  // topic_key_get
+  "SELECT k FROM topic_key WHERE topic = ?1",
+  // topic_key_insert
+  "INSERT INTO topic_key (topic, k) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+  // topic_key_seed
+  "INSERT INTO topic_key (topic, k) VALUES (?1, ?2) ON CONFLICT (topic) DO UPDATE SET k = excluded.k",
+  // conn_sender_set
+  "INSERT INTO conn_sender (connection_key, sender_topic) VALUES (?1, ?2) "
+  "ON CONFLICT (connection_key) DO UPDATE SET sender_topic = excluded.sender_topic",
+  // conn_sender_get
+  "SELECT sender_topic FROM conn_sender WHERE connection_key = ?1",
+  // ack_set
+  "INSERT INTO conn_mess_number (connection_key, v) VALUES (?1, ?2) "
+  "ON CONFLICT (connection_key) DO UPDATE SET v = excluded.v",
+  // ack_get
+  "SELECT v FROM conn_mess_number WHERE connection_key = ?1",
+  // ack_default
+  "INSERT INTO conn_mess_number (connection_key, v) VALUES (?1, 0) ON CONFLICT DO NOTHING",
+  // ack_delete
+  "DELETE FROM conn_mess_number WHERE connection_key = ?1",
+  // queue_append
+  "INSERT INTO conn_messages (connection_key, payload) VALUES (?1, ?2)",
+  // queue_read
+  "SELECT id, payload FROM conn_messages WHERE connection_key = ?1 ORDER BY id ASC",
+  // queue_delete_up_to
+  "DELETE FROM conn_messages WHERE connection_key = ?1 AND id <= ?2",
+  // queue_clear
+  "DELETE FROM conn_messages WHERE connection_key = ?1",
+  // queue_last
+  "SELECT payload FROM conn_messages WHERE connection_key = ?1 ORDER BY id DESC LIMIT 1",
+  // max_conn_key
+  "SELECT COALESCE(MAX(connection_key), 0) FROM conn_key_map",
+  // max_conn_sender
+  "SELECT COALESCE(MAX(connection_key), 0) FROM conn_sender",
+  // seq_raise
+  "UPDATE seq SET v = ?1 WHERE id = 1 AND v < ?1",
+};
+
+} // namespace
+
+const char* text(statement id) {
+  return texts[static_cast<std::size_t>(id)];
+}
+
+std::string dollar_text(statement id) {
+  std::string s = text(id);
+  for (std::size_t i = 0; i + 1 < s.size(); ++i)
+    if (s[i] == '?' && std::isdigit(static_cast<unsigned char>(s[i + 1])))
+      s[i] = '$';
+  return s;
+}
+
+} // namespace liner::sql
