@@ -1,0 +1,148 @@
+// liner::Client: one peer of a liner mesh, as a plain C++ object (no CAF type
+// here). Create it on a store, run it with a receive callback, send to topics.
+// Every member function is thread-safe, and the callbacks may call back into
+// the same client (echoing from inside the receive callback is normal).
+//
+// Behaviour, return values, error codes and messages are liner 1.4.1's; see
+// docs/cpp-api.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/error_code.hpp"
+
+namespace liner {
+
+class client_core; // the implementation, in actors/
+
+/// Called for each message, one at a time per client, in order per sender.
+/// `to` is the topic it was sent to (our own or a subscription), `from` the
+/// sender's topic ("" if unknown). The views are valid during the call only.
+using receive_callback =
+  std::function<void(std::string_view to, std::string_view from, const char* data, std::size_t size)>;
+
+/// Peer events and background errors (liner's status kinds).
+using status_callback = std::function<void(status_kind kind, std::string_view topic,
+                                           std::string_view peer, std::string_view message)>;
+
+struct address_entry {
+  std::string addr;
+  std::string unique_name;
+};
+
+struct pending_entry {
+  std::string addr;
+  std::string topic;
+  std::string unique_name;
+  int64_t count = 0;
+};
+
+struct receiver_entry; // see create_sqlite
+
+class Client {
+public:
+  /// A client on a SQLite file (created if missing; ":memory:" allowed).
+  /// `receivers_json` optionally seeds the catalog (liner's isolated-file
+  /// model): a JSON array of {"topic","addr","client_name"} objects.
+  /// Returns nullptr on failure and, if `error` is given, says why.
+  static std::unique_ptr<Client> create_sqlite(const std::string& unique_name,
+                                               const std::string& topic,
+                                               const std::string& localhost,
+                                               const std::string& path,
+                                               const std::string& receivers_json = "",
+                                               std::string* error = nullptr);
+
+  /// A client on a PostgreSQL database (any libpq URL or key=value string;
+  /// empty uses the PG* environment variables).
+  static std::unique_ptr<Client> create_postgres(const std::string& unique_name,
+                                                 const std::string& topic,
+                                                 const std::string& localhost,
+                                                 const std::string& url,
+                                                 std::string* error = nullptr);
+
+  /// Stops the client (as stop()) and closes its store.
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // -- lifecycle --------------------------------------------------------------
+
+  /// Binds the listener, registers in the catalog, restores routes, announces
+  /// itself. True if started or already running.
+  bool run(receive_callback on_receive);
+  /// Flushes and stops; afterwards every unacked at-least-once message is in
+  /// the store. True (also when not running).
+  bool stop();
+  bool is_running() const;
+
+  // -- messaging ----------------------------------------------------------------
+
+  /// Queues one copy for one address of `topic` (round robin). True means
+  /// accepted, not delivered.
+  bool send_to(const std::string& topic, const void* data, std::size_t size,
+               bool at_least_once = true);
+  /// Queues one copy for every address of `topic`; true only if all accepted.
+  bool send_all(const std::string& topic, const void* data, std::size_t size,
+                bool at_least_once = true);
+
+  // -- topics -------------------------------------------------------------------
+
+  bool subscribe(const std::string& topic);
+  bool unsubscribe(const std::string& topic);
+  bool refresh_address_topic(const std::string& topic);
+  /// The catalog rows of a topic (fresh from the store); nullopt on error.
+  std::optional<std::vector<address_entry>> list_addresses(const std::string& topic);
+
+  // -- offline queues -------------------------------------------------------------
+
+  /// Messages in the store's offline queues of this sender; -1 on error.
+  int64_t pending_count();
+  std::optional<std::vector<pending_entry>> pending_by_peer();
+  bool clear_stored_messages();
+  bool clear_addresses_of_topic();
+
+  // -- addresses --------------------------------------------------------------------
+
+  /// Address to publish instead of the bound one ("host:port"; port 0 means
+  /// the bound port). Empty clears it. Only while not running.
+  bool set_advertise_addr(const std::string& addr);
+  std::optional<std::string> advertise_addr() const;
+  /// The listener's actual address after the last successful bind.
+  std::optional<std::string> bound_listen_addr() const;
+  /// The address in the catalog while running.
+  std::optional<std::string> published_addr() const;
+
+  // -- observing ------------------------------------------------------------------------
+
+  /// Installs (or, with an empty function, removes) the status callback.
+  void set_status_callback(status_callback cb);
+  error_code last_error() const;
+  std::string last_error_message() const;
+  const std::string& unique_name() const;
+  const std::string& topic() const;
+
+  // -- process-wide knobs ----------------------------------------------------------------
+
+  static bool set_max_message_size(std::size_t n); // 0 rejected
+  static std::size_t max_message_size();
+  static bool set_compress_threshold(std::size_t n); // 0 rejected
+  static std::size_t compress_threshold();
+  static void set_max_send_queue(std::size_t n); // 0 = unlimited
+  static std::size_t max_send_queue();
+
+  /// The implementation, for the C API and the client actor.
+  client_core& core() { return *core_; }
+
+private:
+  explicit Client(std::shared_ptr<client_core> core);
+  std::shared_ptr<client_core> core_;
+};
+
+} // namespace liner
