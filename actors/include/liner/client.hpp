@@ -44,7 +44,6 @@ struct pending_entry {
   int64_t count = 0;
 };
 
-struct receiver_entry; // see create_sqlite
 
 class Client {
 public:
