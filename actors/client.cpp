@@ -1,0 +1,200 @@
+// liner::Client: the facade over client_core.
+#include <liner/client.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/client_core.hpp"
+#include "runtime/knobs.hpp"
+#include "runtime/log.hpp"
+
+namespace liner {
+
+namespace {
+
+template <class Open>
+std::unique_ptr<Client> make_client(const std::string& unique_name, const std::string& topic,
+                                    const std::string& localhost, std::string* error, Open open,
+                                    std::unique_ptr<Client> (*wrap)(std::shared_ptr<client_core>)) {
+  auto fail = [&](const std::string& why) -> std::unique_ptr<Client> {
+    if (error)
+      *error = why;
+    return nullptr;
+  };
+  if (unique_name.empty())
+    return fail("unique_name empty");
+  if (topic.empty())
+    return fail("topic empty");
+  if (localhost.empty())
+    return fail("localhost empty");
+  try {
+    std::shared_ptr<Store> store = open();
+    return wrap(client_core::create(unique_name, topic, localhost, std::move(store)));
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
+
+std::vector<receiver_seed> parse_receivers(const std::string& json) {
+  auto j = nlohmann::json::parse(json); // throws with serde-like detail
+  if (!j.is_array())
+    throw std::runtime_error("receivers_json parse error: expected an array");
+  std::vector<receiver_seed> out;
+  for (auto& e : j) {
+    if (!e.is_object() || !e.contains("topic") || !e.contains("addr") || !e.contains("client_name")
+        || !e["topic"].is_string() || !e["addr"].is_string() || !e["client_name"].is_string())
+      throw std::runtime_error(
+        "receivers_json parse error: each entry needs string topic, addr and client_name");
+    out.push_back({e["topic"], e["addr"], e["client_name"]});
+  }
+  return out;
+}
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos)
+    return {};
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+} // namespace
+
+Client::Client(std::shared_ptr<client_core> core) : core_(std::move(core)) {
+}
+
+Client::~Client() {
+  core_->shutdown();
+}
+
+std::unique_ptr<Client> Client::create_sqlite(const std::string& unique_name,
+                                              const std::string& topic,
+                                              const std::string& localhost,
+                                              const std::string& path,
+                                              const std::string& receivers_json,
+                                              std::string* error) {
+  if (path.empty()) {
+    if (error)
+      *error = "store_path empty";
+    return nullptr;
+  }
+  return make_client(
+    unique_name, topic, localhost, error,
+    [&] {
+      auto store = open_sqlite_store(path, unique_name);
+      store->set_source_topic(topic);
+      auto json = trim(receivers_json);
+      if (!json.empty()) {
+        std::vector<receiver_seed> seeds;
+        try {
+          seeds = parse_receivers(json);
+        } catch (const nlohmann::json::exception& e) {
+          throw std::runtime_error(std::string("receivers_json parse error: ") + e.what());
+        }
+        try {
+          store->seed_receivers(seeds);
+        } catch (const std::exception& e) {
+          throw std::runtime_error(std::string("seed_receivers: ") + e.what());
+        }
+      }
+      return store;
+    },
+    [](std::shared_ptr<client_core> c) { return std::unique_ptr<Client>(new Client(std::move(c))); });
+}
+
+std::unique_ptr<Client> Client::create_postgres(const std::string& unique_name,
+                                                const std::string& topic,
+                                                const std::string& localhost,
+                                                const std::string& url, std::string* error) {
+  return make_client(
+    unique_name, topic, localhost, error, [&] { return open_postgres_store(url, unique_name); },
+    [](std::shared_ptr<client_core> c) { return std::unique_ptr<Client>(new Client(std::move(c))); });
+}
+
+bool Client::run(receive_callback on_receive) {
+  return core_->run(std::move(on_receive));
+}
+bool Client::stop() {
+  return core_->stop();
+}
+bool Client::is_running() const {
+  return core_->is_running();
+}
+bool Client::send_to(const std::string& topic, const void* data, std::size_t size,
+                     bool at_least_once) {
+  return core_->send_to(topic, data, size, at_least_once);
+}
+bool Client::send_all(const std::string& topic, const void* data, std::size_t size,
+                      bool at_least_once) {
+  return core_->send_all(topic, data, size, at_least_once);
+}
+bool Client::subscribe(const std::string& topic) {
+  return core_->subscribe(topic);
+}
+bool Client::unsubscribe(const std::string& topic) {
+  return core_->unsubscribe(topic);
+}
+bool Client::refresh_address_topic(const std::string& topic) {
+  return core_->refresh_address_topic(topic);
+}
+std::optional<std::vector<address_entry>> Client::list_addresses(const std::string& topic) {
+  return core_->list_addresses(topic);
+}
+int64_t Client::pending_count() {
+  return core_->pending_count();
+}
+std::optional<std::vector<pending_entry>> Client::pending_by_peer() {
+  return core_->pending_by_peer();
+}
+bool Client::clear_stored_messages() {
+  return core_->clear_stored_messages();
+}
+bool Client::clear_addresses_of_topic() {
+  return core_->clear_addresses_of_topic();
+}
+bool Client::set_advertise_addr(const std::string& addr) {
+  return core_->set_advertise_addr(addr);
+}
+std::optional<std::string> Client::advertise_addr() const {
+  return core_->advertise_addr();
+}
+std::optional<std::string> Client::bound_listen_addr() const {
+  return core_->bound_listen_addr();
+}
+std::optional<std::string> Client::published_addr() const {
+  return core_->published_addr();
+}
+void Client::set_status_callback(status_callback cb) {
+  core_->set_status_callback(std::move(cb));
+}
+error_code Client::last_error() const {
+  return core_->last_error();
+}
+std::string Client::last_error_message() const {
+  return core_->last_error_message();
+}
+const std::string& Client::unique_name() const {
+  return core_->unique_name();
+}
+const std::string& Client::topic() const {
+  return core_->topic();
+}
+
+bool Client::set_max_message_size(std::size_t n) {
+  return knobs::set_max_message_size(n);
+}
+std::size_t Client::max_message_size() {
+  return knobs::max_message_size();
+}
+bool Client::set_compress_threshold(std::size_t n) {
+  return knobs::set_compress_threshold(n);
+}
+std::size_t Client::compress_threshold() {
+  return knobs::compress_threshold();
+}
+void Client::set_max_send_queue(std::size_t n) {
+  knobs::set_max_send_queue(n);
+}
+std::size_t Client::max_send_queue() {
+  return knobs::max_send_queue();
+}
+
+} // namespace liner

@@ -1,0 +1,479 @@
+// client_core: creation, lifecycle (run/stop), topics, queues, addresses,
+// errors and status. Sending and routing live in client_routing.cpp.
+#include "actors/client_core.hpp"
+
+#include <caf/scoped_actor.hpp>
+#include <unistd.h>
+
+#include "actors/client_actor_impl.hpp"
+#include "actors/listener_actor.hpp"
+#include "actors/messages.hpp"
+#include "actors/store_actor.hpp"
+#include "runtime/log.hpp"
+#include "runtime/net_address.hpp"
+
+namespace liner {
+
+namespace {
+constexpr auto actor_stop_timeout = std::chrono::seconds(60);
+}
+
+client_core::client_core(std::string unique_name, std::string topic, std::string localhost,
+                         std::shared_ptr<Store> store)
+  : unique_name_(std::move(unique_name)), topic_(std::move(topic)),
+    localhost_(std::move(localhost)), runtime_(actor_runtime::acquire()) {
+  store_actor_ = spawn_store_actor(system(), std::move(store));
+}
+
+std::shared_ptr<client_core> client_core::create(std::string unique_name, std::string topic,
+                                                 std::string localhost,
+                                                 std::shared_ptr<Store> store) {
+  store->set_source_topic(topic);
+  store->set_source_localhost(localhost);
+  std::shared_ptr<client_core> core{
+    new client_core(std::move(unique_name), std::move(topic), std::move(localhost), std::move(store))};
+  core->client_actor_ = spawn_client_actor(core->system(), core.get());
+  return core;
+}
+
+client_core::~client_core() {
+  shutdown();
+}
+
+void client_core::shutdown() {
+  std::unique_lock<std::mutex> guard{lifecycle_};
+  if (shut_down_)
+    return;
+  guard.unlock();
+  stop();
+  guard.lock();
+  shut_down_ = true;
+  caf::anon_send_exit(client_actor_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(store_actor_, caf::exit_reason::user_shutdown);
+  client_actor_ = nullptr;
+  store_actor_ = nullptr;
+}
+
+// -- errors ------------------------------------------------------------------------
+
+void client_core::set_error(error_code code, const std::string& message) {
+  {
+    std::lock_guard<std::mutex> guard{error_mutex_};
+    last_error_ = code;
+    last_message_ = message;
+  }
+  if (code != error_code::ok)
+    LINER_LOG_ERROR(message);
+}
+
+bool client_core::ok() {
+  set_error(error_code::ok, "");
+  return true;
+}
+
+bool client_core::fail(error_code code, const std::string& message) {
+  set_error(code, message);
+  return false;
+}
+
+error_code client_core::last_error() const {
+  std::lock_guard<std::mutex> guard{error_mutex_};
+  return last_error_;
+}
+
+std::string client_core::last_error_message() const {
+  std::lock_guard<std::mutex> guard{error_mutex_};
+  return last_message_;
+}
+
+std::string client_core::store_call(std::function<void(Store&)> job) {
+  return call_store(system(), store_actor_, std::move(job));
+}
+
+// -- status ------------------------------------------------------------------------
+
+void client_core::set_status_callback(status_callback cb) {
+  std::lock_guard<std::mutex> guard{status_mutex_};
+  status_cb_ = cb ? std::make_shared<status_callback>(std::move(cb)) : nullptr;
+}
+
+void client_core::emit_status(status_kind kind, const std::string& topic,
+                              const std::string& peer, const std::string& message) {
+  std::shared_ptr<status_callback> cb;
+  {
+    std::lock_guard<std::mutex> guard{status_mutex_};
+    cb = status_cb_;
+  }
+  if (!cb)
+    return;
+  try {
+    (*cb)(kind, topic, peer, message); // never under one of our locks
+  } catch (...) {
+    LINER_LOG_ERROR("status callback threw");
+  }
+}
+
+// -- run -----------------------------------------------------------------------------
+
+bool client_core::run(receive_callback on_receive) {
+  std::lock_guard<std::mutex> guard{lifecycle_};
+  if (running_)
+    return ok();
+  if (!on_receive)
+    return fail(error_code::invalid_arg, "receive callback is empty");
+  auto bind_at = net::resolve(localhost_);
+  if (!bind_at)
+    return fail(error_code::bind, "invalid bind address: " + localhost_);
+  std::string err;
+  int fd = net::listen_on(*bind_at, err);
+  if (fd < 0)
+    return fail(error_code::bind, err);
+  auto local = net::local_endpoint(fd);
+  if (!local) {
+    close(fd);
+    return fail(error_code::bind, "getsockname failed on " + localhost_);
+  }
+  std::string published = local->to_string();
+  std::optional<std::string> advertise;
+  {
+    std::lock_guard<std::mutex> st{state_};
+    bound_ = published;
+    advertise = advertise_;
+  }
+  if (advertise) {
+    auto ep = net::resolve(*advertise);
+    if (!ep) {
+      close(fd);
+      return fail(error_code::invalid_arg, "invalid advertise address: " + *advertise);
+    }
+    if (ep->port == 0)
+      ep->port = local->port;
+    published = ep->to_string();
+  }
+
+  // Register our topic and learn the keys we listen on. Subscriptions made
+  // before run were registered under the bind string: move them to the
+  // published address (liner left those rows behind).
+  std::vector<std::string> subs;
+  {
+    std::lock_guard<std::mutex> st{state_};
+    for (auto& s : subscriptions_)
+      subs.push_back(s.first);
+  }
+  int32_t own_key = 0, internal_key = 0;
+  std::map<std::string, int32_t> sub_keys;
+  err = store_call([&](Store& s) {
+    for (auto& t : subs)
+      s.unregist_topic(t);
+    s.set_source_localhost(published);
+    s.regist_topic(topic_);
+    own_key = s.get_topic_key(topic_);
+    internal_key = s.get_topic_key(internal_channel_topic);
+    for (auto& t : subs) {
+      s.regist_topic(t);
+      sub_keys[t] = s.get_topic_key(t);
+    }
+  });
+  if (!err.empty()) {
+    store_call([&](Store& s) { s.set_source_localhost(localhost_); });
+    close(fd);
+    return fail(error_code::store, err);
+  }
+  {
+    std::lock_guard<std::mutex> st{state_};
+    published_ = published;
+    internal_key_ = internal_key;
+    listening_.clear();
+    listening_[own_key] = topic_;
+    for (auto& [t, k] : sub_keys) {
+      subscriptions_[t] = k;
+      listening_[k] = t;
+    }
+    topic_keys_[topic_] = own_key;
+    topic_keys_[internal_channel_topic] = internal_key;
+  }
+
+  auto delivery = spawn_delivery_actor(system(), {store_actor_, std::move(on_receive), this, internal_key});
+  auto listener = spawn_listener_actor(system(), fd, delivery);
+  {
+    std::lock_guard<std::mutex> st{state_};
+    delivery_ = delivery;
+    listener_ = listener;
+  }
+  running_ = true;
+  restore_routes();
+
+  // Join the internal channel, then tell the mesh.
+  err = store_call([&](Store& s) { s.regist_topic(internal_channel_topic); });
+  if (!err.empty()) {
+    running_ = false;
+    store_call([&](Store& s) {
+      s.unregist_topic(topic_);
+      s.set_source_localhost(localhost_);
+    });
+    {
+      std::lock_guard<std::mutex> st{state_};
+      published_.reset();
+    }
+    stop_actors();
+    return fail(error_code::store, "failed to subscribe to internal channel");
+  }
+  {
+    std::lock_guard<std::mutex> st{state_};
+    listening_[internal_key] = internal_channel_topic;
+  }
+  emit_internal_event({"client_connected", unique_name_, topic_, published}, false);
+  return ok();
+}
+
+// -- stop ----------------------------------------------------------------------------
+
+bool client_core::stop() {
+  std::unique_lock<std::mutex> guard{lifecycle_};
+  if (!running_)
+    return ok();
+  // Leave the catalog (subscriptions too: liner does not restore them on
+  // the next run), then say goodbye while the routes still run.
+  std::vector<std::string> subs;
+  {
+    std::lock_guard<std::mutex> st{state_};
+    for (auto& s : subscriptions_)
+      subs.push_back(s.first);
+  }
+  auto err = store_call([&](Store& s) {
+    for (auto& t : subs)
+      s.unregist_topic(t);
+    s.unregist_topic(topic_);
+    s.unregist_topic(internal_channel_topic);
+  });
+  if (!err.empty())
+    LINER_LOG_ERROR("stop: " + err);
+  emit_internal_event({"client_disconnected", unique_name_, topic_, ""}, false);
+  running_ = false;
+  {
+    std::lock_guard<std::mutex> st{state_};
+    subscriptions_.clear();
+    listening_.clear();
+    published_.reset();
+  }
+  store_call([&](Store& s) { s.set_source_localhost(localhost_); });
+  // Callbacks may call back into the client while we wait for the actors:
+  // wait without the lifecycle lock, as liner does.
+  guard.unlock();
+  stop_actors();
+  return ok();
+}
+
+void client_core::stop_actors() {
+  caf::scoped_actor self{system()};
+  auto routes = take_routes();
+  // Routes write what they hold, then persist every unacked at-least-once frame.
+  for (auto& r : routes)
+    self->request(r->actor, actor_stop_timeout, msg::stop_atom::value)
+      .receive([](bool) {}, [](caf::error&) {});
+  caf::actor listener, delivery;
+  {
+    std::lock_guard<std::mutex> st{state_};
+    std::swap(listener, listener_);
+    std::swap(delivery, delivery_);
+  }
+  if (listener)
+    self->request(listener, actor_stop_timeout, msg::stop_atom::value)
+      .receive([](bool) {}, [](caf::error&) {});
+  if (delivery) {
+    if (std::this_thread::get_id() == delivery_thread_.load()) {
+      // stop() from inside a receive callback: the delivery actor cannot
+      // answer while it runs us; let it finish on its own.
+      caf::anon_send(delivery, msg::stop_atom::value);
+    } else {
+      self->request(delivery, actor_stop_timeout, msg::stop_atom::value)
+        .receive([](bool) {}, [](caf::error&) {});
+    }
+  }
+}
+
+// -- topics ----------------------------------------------------------------------------
+
+bool client_core::subscribe(const std::string& topic) {
+  std::lock_guard<std::mutex> guard{lifecycle_};
+  if (topic == topic_)
+    return fail(error_code::self_topic, "you can't subscribe on your own topic");
+  if (topic == internal_channel_topic)
+    return fail(error_code::internal_topic, "you can't subscribe on internal channel topic");
+  int32_t key = 0;
+  auto err = store_call([&](Store& s) {
+    s.regist_topic(topic);
+    key = s.get_topic_key(topic);
+  });
+  if (!err.empty())
+    return fail(error_code::store, "subscribe failed");
+  {
+    std::lock_guard<std::mutex> st{state_};
+    subscriptions_[topic] = key;
+    topic_keys_[topic] = key;
+    if (running_)
+      listening_[key] = topic;
+    related_.insert(topic);
+  }
+  if (running_)
+    emit_internal_event({"subscribed", unique_name_, topic, ""}, true);
+  return ok();
+}
+
+bool client_core::unsubscribe(const std::string& topic) {
+  std::lock_guard<std::mutex> guard{lifecycle_};
+  if (topic == topic_)
+    return fail(error_code::self_topic, "you can't unsubscribe on your own topic");
+  if (topic == internal_channel_topic)
+    return fail(error_code::internal_topic, "you can't unsubscribe on internal channel topic");
+  auto err = store_call([&](Store& s) { s.unregist_topic(topic); });
+  if (!err.empty())
+    return fail(error_code::store, "unsubscribe failed");
+  {
+    std::lock_guard<std::mutex> st{state_};
+    auto it = subscriptions_.find(topic);
+    if (it != subscriptions_.end()) {
+      listening_.erase(it->second);
+      subscriptions_.erase(it);
+    }
+  }
+  if (running_)
+    emit_internal_event({"unsubscribed", unique_name_, topic, ""}, true);
+  return ok();
+}
+
+bool client_core::refresh_address_topic(const std::string& topic) {
+  std::vector<std::string> addrs;
+  auto err = store_call([&](Store& s) { addrs = s.get_addresses_of_topic(topic); });
+  std::lock_guard<std::mutex> st{state_};
+  if (!err.empty()) {
+    cache_.erase(topic);
+    set_error(error_code::store, err);
+    return false;
+  }
+  if (addrs.empty()) {
+    cache_.erase(topic);
+    // Nobody serves the topic now: the at-least-once fallback forgets it.
+    for (auto& [addr, route] : routes_)
+      route->forget_topic(topic);
+    set_error(error_code::no_addr, "not found addr for topic " + topic);
+    return false;
+  }
+  cache_[topic] = std::move(addrs);
+  related_.insert(topic);
+  set_error(error_code::ok, "");
+  return true;
+}
+
+std::optional<std::vector<address_entry>> client_core::list_addresses(const std::string& topic) {
+  std::vector<topic_row> rows;
+  auto err = store_call([&](Store& s) { rows = s.get_topic_directory(topic); });
+  if (!err.empty()) {
+    fail(error_code::store, err);
+    return std::nullopt;
+  }
+  std::vector<address_entry> out;
+  std::vector<std::string> addrs;
+  for (auto& r : rows) {
+    addrs.push_back(r.addr);
+    out.push_back({r.addr, r.client_name});
+  }
+  {
+    std::lock_guard<std::mutex> st{state_};
+    if (addrs.empty())
+      cache_.erase(topic);
+    else
+      cache_[topic] = std::move(addrs);
+  }
+  ok();
+  return out;
+}
+
+// -- offline queues ---------------------------------------------------------------------
+
+int64_t client_core::pending_count() {
+  int64_t n = 0;
+  auto err = store_call([&](Store& s) { n = s.pending_count(); });
+  if (!err.empty()) {
+    fail(error_code::store, err);
+    return -1;
+  }
+  ok();
+  return n;
+}
+
+std::optional<std::vector<pending_entry>> client_core::pending_by_peer() {
+  std::vector<pending_row> rows;
+  auto err = store_call([&](Store& s) { rows = s.pending_by_peer(); });
+  if (!err.empty()) {
+    fail(error_code::store, err);
+    return std::nullopt;
+  }
+  std::vector<pending_entry> out;
+  for (auto& r : rows)
+    out.push_back({r.addr, r.listener_topic, r.listener_name, r.count});
+  ok();
+  return out;
+}
+
+bool client_core::clear_stored_messages() {
+  std::lock_guard<std::mutex> guard{lifecycle_};
+  if (running_)
+    return fail(error_code::clear_while_running,
+                "you can't clear_stored_messages because client already is running");
+  auto err = store_call([](Store& s) { s.clear_stored_messages(); });
+  return err.empty() ? ok() : fail(error_code::store, err);
+}
+
+bool client_core::clear_addresses_of_topic() {
+  std::lock_guard<std::mutex> guard{lifecycle_};
+  if (running_)
+    return fail(error_code::clear_while_running,
+                "you can't clear_addresses_of_topic because client already is running");
+  auto err = store_call([](Store& s) { s.clear_addresses_of_topic(); });
+  return err.empty() ? ok() : fail(error_code::store, err);
+}
+
+// -- addresses ---------------------------------------------------------------------------
+
+bool client_core::set_advertise_addr(const std::string& addr) {
+  std::lock_guard<std::mutex> guard{lifecycle_};
+  if (running_)
+    return fail(error_code::already_running,
+                "you can't set_advertise_addr because client already is running");
+  if (!addr.empty() && !net::resolve(addr))
+    return fail(error_code::invalid_arg, "invalid advertise address: " + addr);
+  {
+    std::lock_guard<std::mutex> st{state_};
+    if (addr.empty())
+      advertise_.reset();
+    else
+      advertise_ = addr;
+  }
+  return ok();
+}
+
+std::optional<std::string> client_core::advertise_addr() const {
+  std::lock_guard<std::mutex> st{state_};
+  return advertise_;
+}
+
+std::optional<std::string> client_core::bound_listen_addr() const {
+  std::lock_guard<std::mutex> st{state_};
+  return bound_;
+}
+
+std::optional<std::string> client_core::published_addr() const {
+  std::lock_guard<std::mutex> st{state_};
+  return published_;
+}
+
+std::optional<std::string> client_core::topic_of_key(int32_t key) {
+  std::lock_guard<std::mutex> st{state_};
+  auto it = listening_.find(key);
+  if (it == listening_.end())
+    return std::nullopt;
+  return it->second;
+}
+
+} // namespace liner

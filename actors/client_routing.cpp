@@ -1,0 +1,368 @@
+// client_core: sending, address resolution, routes, and the internal channel.
+#include <caf/scoped_actor.hpp>
+
+#include <algorithm>
+
+#include "actors/client_core.hpp"
+#include "actors/messages.hpp"
+#include "actors/route_actor.hpp"
+#include "runtime/knobs.hpp"
+#include "runtime/log.hpp"
+
+namespace liner {
+
+namespace {
+constexpr auto route_stop_timeout = std::chrono::seconds(60);
+}
+
+// -- sending -------------------------------------------------------------------------
+
+bool client_core::check_send(const char* what, const std::string& topic, std::size_t size) {
+  if (!running_)
+    return fail(error_code::not_running,
+                std::string("you can't ") + what + " because client not is running");
+  if (topic == topic_)
+    return fail(error_code::self_topic, "you can't send on your own topic");
+  if (size == 0)
+    return fail(error_code::invalid_arg, "payload empty");
+  auto max = knobs::max_message_size();
+  if (frame_min_body + size > max)
+    return fail(error_code::invalid_arg,
+                "payload too large for max_message_size (payload " + std::to_string(size)
+                  + ", framed body " + std::to_string(size + frame_min_body) + ", max "
+                  + std::to_string(max) + ")");
+  return true;
+}
+
+enqueue_result client_core::enqueue(const std::shared_ptr<route_state>& route, int32_t key,
+                                    const void* data, std::size_t size, bool alo) {
+  bool wake = false;
+  auto res = route->enqueue(key, static_cast<const char*>(data), size, alo, wake);
+  if (wake)
+    caf::anon_send(route->actor, msg::wake_atom::value);
+  if (res == enqueue_result::busy)
+    emit_status(status_kind::sender_busy, route->first_topic, route->addr, "send queue full");
+  return res;
+}
+
+bool client_core::send_to(const std::string& topic, const void* data, std::size_t size,
+                          bool alo) {
+  if (!check_send("send_to", topic, size))
+    return false;
+  auto r = resolve(topic, alo);
+  if (r.code != error_code::ok)
+    return fail(r.code, r.message);
+  std::string addr;
+  {
+    std::lock_guard<std::mutex> st{state_};
+    auto& counter = round_robin_[topic];
+    auto i = counter % r.addrs.size();
+    counter = (i + 1) % r.addrs.size();
+    addr = r.addrs[i];
+    related_.insert(topic);
+  }
+  std::string err;
+  auto key = topic_key(topic, err);
+  if (!key)
+    return fail(error_code::store, err);
+  auto route = ensure_route(addr, topic, "", err);
+  if (!route)
+    return fail(error_code::store, "ensure_send_route failed");
+  switch (enqueue(route, *key, data, size, alo)) {
+    case enqueue_result::ok:
+      return ok();
+    case enqueue_result::busy:
+      return fail(error_code::busy, "send queue full");
+    default:
+      return fail(error_code::not_running, "you can't send_to because client not is running");
+  }
+}
+
+bool client_core::send_all(const std::string& topic, const void* data, std::size_t size,
+                           bool alo) {
+  if (!check_send("send_all", topic, size))
+    return false;
+  auto r = resolve(topic, alo);
+  if (r.code != error_code::ok)
+    return fail(r.code, r.message);
+  {
+    std::lock_guard<std::mutex> st{state_};
+    related_.insert(topic);
+  }
+  std::string err;
+  auto key = topic_key(topic, err);
+  if (!key)
+    return fail(error_code::store, err);
+  bool busy = false, failed = false;
+  for (auto& addr : r.addrs) {
+    auto route = ensure_route(addr, topic, "", err);
+    auto res = route ? enqueue(route, *key, data, size, alo) : enqueue_result::closed;
+    busy |= res == enqueue_result::busy;
+    failed |= res == enqueue_result::closed;
+  }
+  if (busy)
+    return fail(error_code::busy, "send queue full");
+  if (failed)
+    return fail(error_code::store, "send_all failed for one or more peers");
+  return ok();
+}
+
+// -- resolution ------------------------------------------------------------------------
+
+client_core::resolved client_core::resolve(const std::string& topic, bool alo) {
+  {
+    std::lock_guard<std::mutex> st{state_};
+    auto it = cache_.find(topic);
+    if (it != cache_.end() && !it->second.empty())
+      return {error_code::ok, "", it->second};
+  }
+  std::vector<std::string> addrs;
+  std::vector<listener_row> remembered;
+  auto err = store_call([&](Store& s) {
+    addrs = s.get_addresses_of_topic(topic);
+    if (addrs.empty() && alo)
+      remembered = s.get_listeners_of_sender();
+  });
+  std::lock_guard<std::mutex> st{state_};
+  if (!err.empty()) {
+    cache_.erase(topic);
+    return {error_code::store, err, {}};
+  }
+  if (addrs.empty() && alo) {
+    // The peer left the catalog: keep queueing for the routes that carried
+    // this topic (every topic sent to an address, not just the first).
+    for (auto& [addr, route] : routes_)
+      if (route->has_topic(topic))
+        addrs.push_back(addr);
+    for (auto& row : remembered)
+      if (row.listener_topic == topic && std::find(addrs.begin(), addrs.end(), row.addr) == addrs.end())
+        addrs.push_back(row.addr);
+    std::sort(addrs.begin(), addrs.end());
+  }
+  if (addrs.empty()) {
+    cache_.erase(topic);
+    return {error_code::no_addr, "not found addr for topic " + topic, {}};
+  }
+  cache_[topic] = addrs;
+  return {error_code::ok, "", std::move(addrs)};
+}
+
+std::optional<int32_t> client_core::topic_key(const std::string& topic, std::string& error) {
+  {
+    std::lock_guard<std::mutex> st{state_};
+    auto it = topic_keys_.find(topic);
+    if (it != topic_keys_.end())
+      return it->second;
+  }
+  int32_t key = 0;
+  error = store_call([&](Store& s) { key = s.get_topic_key(topic); });
+  if (!error.empty())
+    return std::nullopt;
+  std::lock_guard<std::mutex> st{state_};
+  topic_keys_[topic] = key;
+  return key;
+}
+
+std::shared_ptr<route_state> client_core::ensure_route(const std::string& addr,
+                                                       const std::string& topic,
+                                                       const std::string& listener_name,
+                                                       std::string& error) {
+  {
+    std::lock_guard<std::mutex> st{state_};
+    auto it = routes_.find(addr);
+    if (it != routes_.end()) {
+      it->second->add_topic(topic);
+      return it->second;
+    }
+  }
+  std::string name = listener_name;
+  int32_t ck = 0;
+  uint64_t counter = 0;
+  error = store_call([&](Store& s) {
+    if (name.empty()) {
+      auto found = s.get_listener_unique_name(topic, addr);
+      if (!found)
+        throw store_error("no listener name known for " + addr);
+      name = *found;
+    }
+    ck = s.get_connection_key_for_sender(name);
+    s.set_sender_topic_by_connection_key_from_sender(ck);
+    s.save_listener_for_sender(addr, topic, name);
+    // Numbering continues after the ack and after anything still queued.
+    counter = s.get_last_mess_number_for_sender(ck);
+    if (auto last = s.load_last_message_for_sender(ck)) {
+      frame_view f;
+      std::string decode_error;
+      if (decode_frame(last->data(), last->size(), f, decode_error))
+        counter = std::max(counter, f.header.number);
+    }
+  });
+  if (!error.empty())
+    return nullptr;
+  std::lock_guard<std::mutex> st{state_};
+  if (!running_) {
+    error = "client not is running";
+    return nullptr;
+  }
+  auto& slot = routes_[addr];
+  if (!slot) {
+    slot = std::make_shared<route_state>(addr, ck, name, topic, counter);
+    slot->actor = spawn_route_actor(system(), {slot, store_actor_, client_actor_});
+  }
+  slot->add_topic(topic);
+  return slot;
+}
+
+std::vector<std::shared_ptr<route_state>> client_core::take_routes() {
+  std::lock_guard<std::mutex> st{state_};
+  std::vector<std::shared_ptr<route_state>> out;
+  for (auto& [addr, route] : routes_)
+    out.push_back(route);
+  routes_.clear();
+  return out;
+}
+
+// Routes of a previous run that still hold stored messages come back at
+// once, at the listener's current address if it moved.
+void client_core::restore_routes() {
+  struct restore {
+    std::string addr, topic, name;
+  };
+  std::vector<restore> todo;
+  auto err = store_call([&](Store& s) {
+    for (auto& p : s.pending_by_peer()) {
+      if (p.count == 0)
+        continue;
+      std::string addr = p.addr;
+      for (auto& row : s.get_topic_directory(p.listener_topic))
+        if (row.client_name == p.listener_name)
+          addr = row.addr;
+      todo.push_back({addr, p.listener_topic, p.listener_name});
+    }
+  });
+  if (!err.empty()) {
+    emit_status(status_kind::sender_store_error, "", "", "restoring routes: " + err);
+    return;
+  }
+  for (auto& r : todo) {
+    std::string route_err;
+    ensure_route(r.addr, r.topic, r.name, route_err);
+  }
+}
+
+// -- cache maintenance -------------------------------------------------------------------
+
+void client_core::refresh_cache(const std::string& topic) {
+  std::vector<std::string> addrs;
+  auto err = store_call([&](Store& s) { addrs = s.get_addresses_of_topic(topic); });
+  if (!err.empty())
+    return;
+  std::lock_guard<std::mutex> st{state_};
+  if (addrs.empty())
+    cache_.erase(topic);
+  else
+    cache_[topic] = std::move(addrs);
+}
+
+void client_core::forget_fallback(const std::string& topic, const std::string& peer) {
+  {
+    std::lock_guard<std::mutex> st{state_};
+    for (auto& [addr, route] : routes_)
+      if (route->listener_name == peer)
+        route->forget_topic(topic);
+  }
+  store_call([&](Store& s) { s.remove_sender_listeners_on_topic(topic); });
+}
+
+void client_core::on_route_lost(const std::string& addr) {
+  std::lock_guard<std::mutex> st{state_};
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    auto& v = it->second;
+    v.erase(std::remove(v.begin(), v.end(), addr), v.end());
+    it = v.empty() ? cache_.erase(it) : std::next(it);
+  }
+}
+
+// -- internal channel ----------------------------------------------------------------------
+
+void client_core::emit_internal_event(const internal_event& ev, bool alo) {
+  std::vector<topic_row> peers;
+  auto err = store_call([&](Store& s) { peers = s.get_topic_directory(internal_channel_topic); });
+  if (!err.empty()) {
+    LINER_LOG_ERROR("emit " + ev.event + ": " + err);
+    return;
+  }
+  int32_t key;
+  std::optional<std::string> own;
+  {
+    std::lock_guard<std::mutex> st{state_};
+    key = internal_key_;
+    own = published_;
+  }
+  auto json = ev.to_json();
+  for (auto& p : peers) {
+    if (p.client_name == unique_name_ || (own && p.addr == *own))
+      continue;
+    std::string route_err;
+    if (auto route = ensure_route(p.addr, internal_channel_topic, p.client_name, route_err))
+      enqueue(route, key, json.data(), json.size(), alo);
+  }
+}
+
+// A peer that comes back at another address (port 0, containers) gets what
+// was queued for it: the old route persists its frames and goes away, and a
+// route to the new address replays them (same listener, same connection key).
+void client_core::on_internal_event(const internal_event& ev) {
+  if (!ev.topic.empty() && ev.topic != internal_channel_topic) {
+    refresh_cache(ev.topic);
+    if (ev.event == "unsubscribed")
+      forget_fallback(ev.topic, ev.client);
+  }
+  if (ev.event == "client_connected" || ev.event == "client_disconnected")
+    refresh_cache(internal_channel_topic);
+  if (ev.event == "client_connected" && !ev.client.empty()) {
+    std::vector<std::shared_ptr<route_state>> moved;
+    {
+      std::lock_guard<std::mutex> st{state_};
+      for (auto it = routes_.begin(); it != routes_.end();) {
+        auto& route = it->second;
+        if (route->listener_name == ev.client && !ev.addr.empty() && route->addr != ev.addr) {
+          moved.push_back(route);
+          it = routes_.erase(it);
+          continue;
+        }
+        if (route->listener_name == ev.client || route->addr == ev.addr)
+          caf::anon_send(route->actor, msg::connect_atom::value);
+        ++it;
+      }
+    }
+    if (!moved.empty()) {
+      caf::scoped_actor self{system()};
+      for (auto& route : moved)
+        self->request(route->actor, route_stop_timeout, msg::stop_atom::value)
+          .receive([](bool) {}, [](caf::error&) {});
+      on_route_lost(moved.front()->addr);
+      for (auto& route : moved) {
+        std::string err;
+        ensure_route(ev.addr, route->first_topic, ev.client, err);
+      }
+    }
+  }
+  bool related;
+  {
+    std::lock_guard<std::mutex> st{state_};
+    related = related_.count(ev.topic) != 0;
+  }
+  if (!related)
+    return;
+  if (ev.event == "client_connected")
+    emit_status(status_kind::peer_connected, ev.topic, ev.client, ev.event);
+  else if (ev.event == "client_disconnected")
+    emit_status(status_kind::peer_disconnected, ev.topic, ev.client, ev.event);
+  else if (ev.event == "subscribed")
+    emit_status(status_kind::peer_subscribed, ev.topic, ev.client, ev.event);
+  else if (ev.event == "unsubscribed")
+    emit_status(status_kind::peer_unsubscribed, ev.topic, ev.client, ev.event);
+}
+
+} // namespace liner

@@ -1,0 +1,163 @@
+#include "actors/delivery_actor.hpp"
+
+#include <caf/blocking_actor.hpp>
+
+#include <chrono>
+#include <map>
+#include <unordered_map>
+
+#include "actors/messages.hpp"
+#include "actors/store_actor.hpp"
+#include "runtime/log.hpp"
+
+namespace liner {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+constexpr auto ack_flush_period = std::chrono::milliseconds(20);
+constexpr auto from_retry_period = std::chrono::seconds(1);
+
+// What the listener knows about one sender (connection key). It lives as
+// long as the delivery actor, so reconnects keep the dedup baseline.
+struct sender_state {
+  uint64_t last = 0;
+  std::string from;
+  bool from_known = false;
+  clock_type::time_point from_tried{};
+};
+
+class delivery {
+public:
+  delivery(caf::blocking_actor* self, delivery_context ctx) : self_(self), ctx_(std::move(ctx)) {}
+
+  void run() {
+    bool running = true;
+    self_->receive_while([&] { return running; })(
+      [&](msg::frame_batch& b) {
+        process(b);
+        if (clock_type::now() - last_flush_ >= ack_flush_period)
+          flush_acks(false);
+      },
+      [&](msg::stop_atom) -> bool {
+        running = false;
+        return flush_acks(true);
+      },
+      caf::after(ack_flush_period) >> [&] { flush_acks(false); });
+  }
+
+private:
+  sender_state& sender(int32_t ck) {
+    auto it = senders_.find(ck);
+    if (it != senders_.end())
+      return it->second;
+    auto& s = senders_[ck];
+    // The baseline comes from the store the first time a key is seen.
+    uint64_t baseline = 0;
+    auto err = call_store(self_->system(), ctx_.store,
+                          [&](Store& st) { baseline = st.get_last_mess_number_for_listener(ck); });
+    if (!err.empty())
+      ctx_.hooks->emit_status(status_kind::listener_store_error, "", "",
+                              "get_last_mess_number_for_listener: " + err);
+    s.last = baseline;
+    return s;
+  }
+
+  const std::string& from_of(int32_t ck, sender_state& s) {
+    if (s.from_known || clock_type::now() - s.from_tried < from_retry_period)
+      return s.from;
+    s.from_tried = clock_type::now();
+    std::optional<std::string> topic;
+    auto err = call_store(self_->system(), ctx_.store,
+                          [&](Store& st) { topic = st.get_sender_topic_by_connection_key(ck); });
+    if (err.empty() && topic) {
+      s.from = *topic;
+      s.from_known = true;
+    } else {
+      ctx_.hooks->emit_status(status_kind::listener_store_error, "", "",
+                              "get_sender_topic conn_key " + std::to_string(ck) + ": "
+                                + (err.empty() ? "unknown connection key" : err));
+    }
+    return s.from;
+  }
+
+  void process(msg::frame_batch& b) {
+    std::map<int32_t, uint64_t> touched;
+    byte_buffer payload;
+    for (auto& f : b.frames) {
+      auto ck = f.header.connection_key;
+      auto& s = sender(ck);
+      if (f.header.number <= s.last)
+        continue; // already delivered
+      s.last = f.header.number;
+      touched[ck] = s.last;
+      frame_view view{f.header, b.data.data() + f.offset, f.size};
+      payload.clear();
+      std::string err;
+      if (!open_payload(view, payload, err)) {
+        LINER_LOG_ERROR("message " + std::to_string(f.header.number) + " on connection_key "
+                        + std::to_string(ck) + " dropped: " + err);
+        continue;
+      }
+      if (f.header.topic_key == ctx_.internal_topic_key) {
+        if (auto ev = internal_event::parse(payload.data(), payload.size()))
+          ctx_.hooks->on_internal_event(*ev);
+        continue;
+      }
+      auto to = ctx_.hooks->topic_of_key(f.header.topic_key);
+      if (!to)
+        continue; // not ours (any more): dropped, counted as processed
+      const auto& from = from_of(ck, s);
+      try {
+        ctx_.on_receive(*to, from, payload.data(), payload.size());
+      } catch (const std::exception& e) {
+        LINER_LOG_ERROR(std::string("receive callback threw: ") + e.what());
+      } catch (...) {
+        LINER_LOG_ERROR("receive callback threw");
+      }
+    }
+    for (auto& [ck, n] : touched) {
+      pending_acks_[ck] = n;
+      if (b.acks_wanted)
+        self_->send(caf::actor_cast<caf::actor>(self_->current_sender()), msg::ack_atom::value,
+                    b.connection, ck, n);
+    }
+  }
+
+  // Writes the acks gathered since the last flush, in one transaction.
+  bool flush_acks(bool wait) {
+    last_flush_ = clock_type::now();
+    if (pending_acks_.empty())
+      return true;
+    std::vector<std::pair<int32_t, uint64_t>> acks(pending_acks_.begin(), pending_acks_.end());
+    pending_acks_.clear();
+    auto job = [acks](Store& st) { st.set_last_mess_numbers_from_listener(acks); };
+    if (!wait) {
+      caf::anon_send(ctx_.store, msg::store_job{job});
+      return true;
+    }
+    auto err = call_store(self_->system(), ctx_.store, job);
+    if (!err.empty())
+      ctx_.hooks->emit_status(status_kind::listener_store_error, "", "",
+                              "set_last_mess_number_from_listener: " + err);
+    return err.empty();
+  }
+
+  caf::blocking_actor* self_;
+  delivery_context ctx_;
+  std::unordered_map<int32_t, sender_state> senders_;
+  std::map<int32_t, uint64_t> pending_acks_;
+  clock_type::time_point last_flush_ = clock_type::now();
+};
+
+} // namespace
+
+caf::actor spawn_delivery_actor(caf::actor_system& sys, delivery_context ctx) {
+  return sys.spawn([ctx](caf::blocking_actor* self) mutable {
+    ctx.hooks->delivery_thread_started(std::this_thread::get_id());
+    delivery d{self, std::move(ctx)};
+    d.run();
+  });
+}
+
+} // namespace liner

@@ -1,0 +1,83 @@
+// Atoms and message types exchanged between a client's actors. Everything
+// here stays inside one process, so the non-serializable types are only
+// whitelisted, never registered for the network.
+#pragma once
+
+#include <caf/atom.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/io/connection_handle.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/error_code.hpp"
+#include "runtime/frame_codec.hpp"
+
+namespace liner {
+class Store;
+}
+
+namespace liner::msg {
+
+using wake_atom = caf::atom_constant<caf::atom("lnr_wake")>;
+using stop_atom = caf::atom_constant<caf::atom("lnr_stop")>;
+using retry_atom = caf::atom_constant<caf::atom("lnr_retry")>;
+using connect_atom = caf::atom_constant<caf::atom("lnr_conn")>;
+using poll_atom = caf::atom_constant<caf::atom("lnr_poll")>;
+using ack_atom = caf::atom_constant<caf::atom("lnr_ack")>;
+using flush_atom = caf::atom_constant<caf::atom("lnr_flush")>;
+
+/// Work for the store actor: runs on its thread with the client's Store.
+struct store_job {
+  std::function<void(Store&)> run;
+};
+
+/// A connected socket handed from the connector to a route. Closes the
+/// socket unless a route took it (the route may be gone by then).
+class socket_handoff {
+public:
+  explicit socket_handoff(int fd) : fd_(fd) {}
+  ~socket_handoff();
+  socket_handoff(const socket_handoff&) = delete;
+  socket_handoff& operator=(const socket_handoff&) = delete;
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+private:
+  int fd_;
+};
+
+/// Result of one connect attempt: a socket, or why there is none.
+struct connect_result {
+  uint64_t attempt = 0;
+  std::shared_ptr<socket_handoff> socket;
+  std::string error;
+};
+
+/// One frame of a delivery batch: its header and where its payload lies in
+/// the batch's buffer (still compressed if the COMPRESS flag is set).
+struct frame_ref {
+  frame_header header;
+  std::size_t offset = 0;
+  uint32_t size = 0;
+};
+
+/// Frames cut from one read of one inbound connection, for the delivery actor.
+struct frame_batch {
+  caf::io::connection_handle connection;
+  bool acks_wanted = false; // the sender said hello: ack it over TCP
+  byte_buffer data;
+  std::vector<frame_ref> frames;
+};
+
+} // namespace liner::msg
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::store_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::connect_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::frame_batch)

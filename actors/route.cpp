@@ -1,0 +1,108 @@
+#include "actors/route.hpp"
+
+#include "runtime/compression.hpp"
+#include "runtime/knobs.hpp"
+
+namespace liner {
+
+enqueue_result route_state::enqueue(int32_t topic_key, const char* data, std::size_t size,
+                                    bool at_least_once, bool& wake) {
+  // Compress outside the lock: it is the slow part of a big send.
+  byte_buffer packed;
+  bool compressed = size > knobs::compress_threshold() && zstd_compress(data, size, packed);
+  uint8_t flags = (at_least_once ? frame_flags::at_least_once : 0)
+                  | (compressed ? frame_flags::compressed : 0);
+  const char* body = compressed ? packed.data() : data;
+  std::size_t body_size = compressed ? packed.size() : size;
+
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (closed_)
+    return enqueue_result::closed;
+  auto cap = knobs::max_send_queue();
+  auto queued = outbox_frames_ + unacked_.size() - alo_in_outbox_;
+  if (cap > 0 && queued >= cap)
+    return enqueue_result::busy;
+  auto number = ++counter_;
+  auto at = outbox_.size();
+  encode_raw_frame(outbox_, {number, ck, topic_key, flags}, body, body_size);
+  ++outbox_frames_;
+  if (at_least_once) {
+    unacked_.push_back({number, byte_buffer(outbox_.begin() + static_cast<std::ptrdiff_t>(at),
+                                            outbox_.end()),
+                        0});
+    ++alo_in_outbox_;
+  }
+  wake = !wake_pending_;
+  wake_pending_ = true;
+  return enqueue_result::ok;
+}
+
+byte_buffer route_state::take_outbox() {
+  std::lock_guard<std::mutex> guard{mutex_};
+  byte_buffer out;
+  out.swap(outbox_);
+  outbox_frames_ = 0;
+  alo_in_outbox_ = 0;
+  wake_pending_ = false;
+  return out;
+}
+
+int64_t route_state::apply_ack(uint64_t number) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (number > acked_)
+    acked_ = number;
+  int64_t top_id = 0;
+  while (!unacked_.empty() && unacked_.front().number <= acked_) {
+    top_id = std::max(top_id, unacked_.front().store_id);
+    unacked_.pop_front();
+  }
+  return top_id;
+}
+
+uint64_t route_state::acked() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return acked_;
+}
+
+std::vector<byte_buffer> route_state::drain_unstored() {
+  std::lock_guard<std::mutex> guard{mutex_};
+  std::vector<byte_buffer> out;
+  for (auto& f : unacked_)
+    if (f.store_id == 0 && f.number > acked_)
+      out.push_back(std::move(f.bytes));
+  unacked_.clear();
+  outbox_.clear();
+  outbox_frames_ = 0;
+  alo_in_outbox_ = 0;
+  wake_pending_ = false;
+  return out;
+}
+
+void route_state::prepend_stored(std::vector<queued_frame> stored) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  for (auto it = stored.rbegin(); it != stored.rend(); ++it)
+    if (it->number > acked_)
+      unacked_.push_front(std::move(*it));
+}
+
+void route_state::close() {
+  std::lock_guard<std::mutex> guard{mutex_};
+  closed_ = true;
+}
+
+void route_state::add_topic(const std::string& topic) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  topics_.insert(topic);
+}
+
+void route_state::forget_topic(const std::string& topic) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  topics_.erase(topic);
+}
+
+bool route_state::has_topic(const std::string& topic) const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return topics_.count(topic) != 0;
+}
+
+} // namespace liner

@@ -1,0 +1,40 @@
+// Socket addresses as liner writes them ("127.0.0.1:2255", "[::1]:2255"):
+// resolving, binding a listener, connecting with a timeout.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace liner::net {
+
+struct endpoint {
+  std::string ip; // numeric
+  uint16_t port = 0;
+  bool v6 = false;
+  /// "a.b.c.d:port" or "[x::y]:port".
+  std::string to_string() const;
+};
+
+/// Splits "host:port" / "[v6]:port" and resolves the host with the system
+/// resolver, keeping the first result (as liner does). nullopt on failure.
+std::optional<endpoint> resolve(const std::string& host_port);
+
+/// A listening TCP socket (SO_REUSEADDR, non-blocking) bound to `at`.
+/// On failure returns -1 and sets `error` to the OS text, liner style
+/// ("Address already in use (os error 98)").
+int listen_on(const endpoint& at, std::string& error);
+
+/// The local address of a bound socket.
+std::optional<endpoint> local_endpoint(int fd);
+
+/// Connects to "host:port" within `timeout` (non-blocking connect + poll);
+/// returns the connected socket with TCP_NODELAY set, or -1 and `error`.
+int connect_with_timeout(const std::string& host_port, std::chrono::milliseconds timeout,
+                         std::string& error);
+
+/// liner's rendering of an errno value: "<strerror> (os error N)".
+std::string os_error(int err);
+
+} // namespace liner::net
