@@ -92,15 +92,21 @@ private:
       s.last = f.header.number;
       touched[ck] = s.last;
       frame_view view{f.header, b.data.data() + f.offset, f.size};
-      payload.clear();
-      std::string err;
-      if (!open_payload(view, payload, err)) {
-        LINER_LOG_ERROR("message " + std::to_string(f.header.number) + " on connection_key "
-                        + std::to_string(ck) + " dropped: " + err);
-        continue;
+      const char* data = view.data;
+      std::size_t size = view.size;
+      if (view.compressed()) {
+        payload.clear();
+        std::string err;
+        if (!open_payload(view, payload, err)) {
+          LINER_LOG_ERROR("message " + std::to_string(f.header.number) + " on connection_key "
+                          + std::to_string(ck) + " dropped: " + err);
+          continue;
+        }
+        data = payload.data();
+        size = payload.size();
       }
       if (f.header.topic_key == ctx_.internal_topic_key) {
-        if (auto ev = internal_event::parse(payload.data(), payload.size()))
+        if (auto ev = internal_event::parse(data, size))
           ctx_.hooks->on_internal_event(*ev);
         continue;
       }
@@ -109,7 +115,7 @@ private:
         continue; // not ours (any more): dropped, counted as processed
       const auto& from = from_of(ck, s);
       try {
-        ctx_.on_receive(*to, from, payload.data(), payload.size());
+        ctx_.on_receive(*to, from, data, size);
       } catch (const std::exception& e) {
         LINER_LOG_ERROR(std::string("receive callback threw: ") + e.what());
       } catch (...) {
