@@ -111,6 +111,7 @@ private:
   void forget_fallback(const std::string& topic, const std::string& peer);
   void emit_internal_event(const internal_event& ev, bool alo);
   void restore_routes();
+  void follow_listener(const std::string& name, const std::string& addr);
   std::vector<std::shared_ptr<route_state>> take_routes();
   void stop_actors();
 
@@ -142,7 +143,11 @@ private:
   std::map<std::string, int32_t> topic_keys_;
   std::map<std::string, int32_t> subscriptions_; // topic -> key
   std::unordered_map<int32_t, std::string> listening_; // key -> topic
-  std::map<std::string, std::shared_ptr<route_state>> routes_; // by address
+  // One route per listener (unique name): one connection key, one numbering,
+  // wherever that listener is reached. route_names_ maps every address a
+  // listener was seen at to its name, so old addresses lead to the route too.
+  std::map<std::string, std::shared_ptr<route_state>> routes_; // by listener name
+  std::map<std::string, std::string> route_names_;             // address -> name
   int32_t internal_key_ = 0;
 
   // -- errors and status --------------------------------------------------------

@@ -131,9 +131,9 @@ client_core::resolved client_core::resolve(const std::string& topic, bool alo) {
   if (addrs.empty() && alo) {
     // The peer left the catalog: keep queueing for the routes that carried
     // this topic (every topic sent to an address, not just the first).
-    for (auto& [addr, route] : routes_)
+    for (auto& [name, route] : routes_)
       if (route->has_topic(topic))
-        addrs.push_back(addr);
+        addrs.push_back(route->addr);
     for (auto& row : remembered)
       if (row.listener_topic == topic && std::find(addrs.begin(), addrs.end(), row.addr) == addrs.end())
         addrs.push_back(row.addr);
@@ -167,13 +167,23 @@ std::shared_ptr<route_state> client_core::ensure_route(const std::string& addr,
                                                        const std::string& topic,
                                                        const std::string& listener_name,
                                                        std::string& error) {
+  auto known = [&](const std::string& name) -> std::shared_ptr<route_state> {
+    auto it = routes_.find(name);
+    if (it == routes_.end())
+      return nullptr;
+    route_names_[addr] = name;
+    it->second->add_topic(topic);
+    return it->second;
+  };
   {
     std::lock_guard<std::mutex> st{state_};
-    auto it = routes_.find(addr);
-    if (it != routes_.end()) {
-      it->second->add_topic(topic);
-      return it->second;
-    }
+    auto n = route_names_.find(addr);
+    if (n != route_names_.end())
+      if (auto route = known(n->second))
+        return route;
+    if (!listener_name.empty())
+      if (auto route = known(listener_name))
+        return route;
   }
   std::string name = listener_name;
   int32_t ck = 0;
@@ -204,21 +214,22 @@ std::shared_ptr<route_state> client_core::ensure_route(const std::string& addr,
     error = "client not is running";
     return nullptr;
   }
-  auto& slot = routes_[addr];
-  if (!slot) {
-    slot = std::make_shared<route_state>(addr, ck, name, topic, counter);
-    slot->actor = spawn_route_actor(system(), {slot, store_actor_, client_actor_});
-  }
-  slot->add_topic(topic);
-  return slot;
+  if (auto route = known(name))
+    return route;
+  auto route = std::make_shared<route_state>(addr, ck, name, topic, counter);
+  route->actor = spawn_route_actor(system(), {route, store_actor_, client_actor_});
+  routes_[name] = route;
+  route_names_[addr] = name;
+  return route;
 }
 
 std::vector<std::shared_ptr<route_state>> client_core::take_routes() {
   std::lock_guard<std::mutex> st{state_};
   std::vector<std::shared_ptr<route_state>> out;
-  for (auto& [addr, route] : routes_)
+  for (auto& [name, route] : routes_)
     out.push_back(route);
   routes_.clear();
+  route_names_.clear();
   return out;
 }
 
@@ -267,9 +278,9 @@ void client_core::refresh_cache(const std::string& topic) {
 void client_core::forget_fallback(const std::string& topic, const std::string& peer) {
   {
     std::lock_guard<std::mutex> st{state_};
-    for (auto& [addr, route] : routes_)
-      if (route->listener_name == peer)
-        route->forget_topic(topic);
+    auto it = routes_.find(peer);
+    if (it != routes_.end())
+      it->second->forget_topic(topic);
   }
   store_call([&](Store& s) { s.remove_sender_listeners_on_topic(topic); });
 }
@@ -312,6 +323,34 @@ void client_core::emit_internal_event(const internal_event& ev, bool alo) {
 // A peer that comes back at another address (port 0, containers) gets what
 // was queued for it: the old route persists its frames and goes away, and a
 // route to the new address replays them (same listener, same connection key).
+// A peer back at the same address is reconnected at once.
+void client_core::follow_listener(const std::string& name, const std::string& addr) {
+  std::shared_ptr<route_state> moved;
+  {
+    std::lock_guard<std::mutex> st{state_};
+    auto it = routes_.find(name);
+    if (it == routes_.end())
+      return;
+    if (addr.empty() || it->second->addr == addr) {
+      caf::anon_send(it->second->actor, msg::connect_atom::value);
+      return;
+    }
+    moved = it->second;
+    routes_.erase(it);
+  }
+  caf::scoped_actor self{system()};
+  self->request(moved->actor, route_stop_timeout, msg::stop_atom::value)
+    .receive([](bool) {}, [](caf::error&) {});
+  on_route_lost(moved->addr);
+  std::string err;
+  if (auto route = ensure_route(addr, moved->first_topic, name, err)) {
+    std::lock_guard<std::mutex> st{state_};
+    route_names_[moved->addr] = name;
+    for (auto& topic : moved->topics())
+      route->add_topic(topic);
+  }
+}
+
 void client_core::on_internal_event(const internal_event& ev) {
   if (!ev.topic.empty() && ev.topic != internal_channel_topic) {
     refresh_cache(ev.topic);
@@ -320,34 +359,8 @@ void client_core::on_internal_event(const internal_event& ev) {
   }
   if (ev.event == "client_connected" || ev.event == "client_disconnected")
     refresh_cache(internal_channel_topic);
-  if (ev.event == "client_connected" && !ev.client.empty()) {
-    std::vector<std::shared_ptr<route_state>> moved;
-    {
-      std::lock_guard<std::mutex> st{state_};
-      for (auto it = routes_.begin(); it != routes_.end();) {
-        auto& route = it->second;
-        if (route->listener_name == ev.client && !ev.addr.empty() && route->addr != ev.addr) {
-          moved.push_back(route);
-          it = routes_.erase(it);
-          continue;
-        }
-        if (route->listener_name == ev.client || route->addr == ev.addr)
-          caf::anon_send(route->actor, msg::connect_atom::value);
-        ++it;
-      }
-    }
-    if (!moved.empty()) {
-      caf::scoped_actor self{system()};
-      for (auto& route : moved)
-        self->request(route->actor, route_stop_timeout, msg::stop_atom::value)
-          .receive([](bool) {}, [](caf::error&) {});
-      on_route_lost(moved.front()->addr);
-      for (auto& route : moved) {
-        std::string err;
-        ensure_route(ev.addr, route->first_topic, ev.client, err);
-      }
-    }
-  }
+  if (ev.event == "client_connected" && !ev.client.empty())
+    follow_listener(ev.client, ev.addr);
   bool related;
   {
     std::lock_guard<std::mutex> st{state_};

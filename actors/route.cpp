@@ -100,6 +100,11 @@ void route_state::forget_topic(const std::string& topic) {
   topics_.erase(topic);
 }
 
+std::set<std::string> route_state::topics() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return topics_;
+}
+
 bool route_state::has_topic(const std::string& topic) const {
   std::lock_guard<std::mutex> guard{mutex_};
   return topics_.count(topic) != 0;

@@ -69,6 +69,7 @@ public:
   void add_topic(const std::string& topic);
   void forget_topic(const std::string& topic);
   bool has_topic(const std::string& topic) const;
+  std::set<std::string> topics() const;
 
   caf::actor actor;
 
