@@ -269,7 +269,7 @@ void client_core::stop_actors() {
   auto routes = take_routes();
   // Routes write what they hold, then persist every unacked at-least-once frame.
   for (auto& r : routes)
-    self->request(r->actor, actor_stop_timeout, msg::stop_atom::value)
+    self->request(r->release_actor(), actor_stop_timeout, msg::stop_atom::value)
       .receive([](bool) {}, [](caf::error&) {});
   caf::actor listener, delivery;
   {

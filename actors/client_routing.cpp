@@ -39,7 +39,7 @@ enqueue_result client_core::enqueue(const std::shared_ptr<route_state>& route, i
   bool wake = false;
   auto res = route->enqueue(key, static_cast<const char*>(data), size, alo, wake);
   if (wake)
-    caf::anon_send(route->actor, msg::wake_atom::value);
+    caf::anon_send(route->actor(), msg::wake_atom::value);
   if (res == enqueue_result::busy)
     emit_status(status_kind::sender_busy, route->first_topic, route->addr, "send queue full");
   return res;
@@ -217,7 +217,7 @@ std::shared_ptr<route_state> client_core::ensure_route(const std::string& addr,
   if (auto route = known(name))
     return route;
   auto route = std::make_shared<route_state>(addr, ck, name, topic, counter);
-  route->actor = spawn_route_actor(system(), {route, store_actor_, client_actor_});
+  route->set_actor(spawn_route_actor(system(), {route, store_actor_, client_actor_}));
   routes_[name] = route;
   route_names_[addr] = name;
   return route;
@@ -332,14 +332,14 @@ void client_core::follow_listener(const std::string& name, const std::string& ad
     if (it == routes_.end())
       return;
     if (addr.empty() || it->second->addr == addr) {
-      caf::anon_send(it->second->actor, msg::connect_atom::value);
+      caf::anon_send(it->second->actor(), msg::connect_atom::value);
       return;
     }
     moved = it->second;
     routes_.erase(it);
   }
   caf::scoped_actor self{system()};
-  self->request(moved->actor, route_stop_timeout, msg::stop_atom::value)
+  self->request(moved->release_actor(), route_stop_timeout, msg::stop_atom::value)
     .receive([](bool) {}, [](caf::error&) {});
   on_route_lost(moved->addr);
   std::string err;

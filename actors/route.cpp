@@ -90,6 +90,23 @@ void route_state::close() {
   closed_ = true;
 }
 
+void route_state::set_actor(caf::actor a) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  actor_ = std::move(a);
+}
+
+caf::actor route_state::actor() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return actor_;
+}
+
+caf::actor route_state::release_actor() {
+  std::lock_guard<std::mutex> guard{mutex_};
+  caf::actor a;
+  std::swap(a, actor_);
+  return a;
+}
+
 void route_state::add_topic(const std::string& topic) {
   std::lock_guard<std::mutex> guard{mutex_};
   topics_.insert(topic);

@@ -71,9 +71,14 @@ public:
   bool has_topic(const std::string& topic) const;
   std::set<std::string> topics() const;
 
-  caf::actor actor;
+  /// The route actor. The route holds it strongly while it runs; released
+  /// once the actor stopped, which breaks the route <-> actor cycle.
+  void set_actor(caf::actor a);
+  caf::actor actor() const;
+  caf::actor release_actor();
 
 private:
+  caf::actor actor_;
   mutable std::mutex mutex_;
   uint64_t counter_;
   uint64_t acked_ = 0;
