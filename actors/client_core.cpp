@@ -252,8 +252,9 @@ bool client_core::stop() {
   running_ = false;
   {
     std::lock_guard<std::mutex> st{state_};
+    // listening_ stays: frames already read are still delivered (and only
+    // then acked) while the actors drain; run() rebuilds it.
     subscriptions_.clear();
-    listening_.clear();
     published_.reset();
   }
   store_call([&](Store& s) { s.set_source_localhost(localhost_); });

@@ -272,10 +272,10 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       auto& st = self->state;
       auto route = st.ctx.route;
       route->close();
-      if (st.at == phase::connected) {
+      if (st.at == phase::connected)
         write_outbox(self);
-        self->close(st.hdl);
-      }
+      self->close_all(); // also a stream still replaying: a broker holding
+                         // a scribe would never be freed
       st.at = phase::stopped;
       auto frames = route->drain_unstored();
       auto rp = self->make_response_promise<bool>();
