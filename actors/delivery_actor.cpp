@@ -4,9 +4,13 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
+
 #include "actors/messages.hpp"
+#include "actors/route.hpp"
 #include "actors/store_actor.hpp"
 #include "runtime/log.hpp"
 
@@ -22,6 +26,8 @@ constexpr auto from_retry_period = std::chrono::seconds(1);
 // long as the delivery actor, so reconnects keep the dedup baseline.
 struct sender_state {
   uint64_t last = 0;
+  uint64_t epoch = 0;                // the sender's route incarnation (hello)
+  std::optional<uint64_t> rebase_at; // its numbering restarted below `last`
   std::string from;
   bool from_known = false;
   clock_type::time_point from_tried{};
@@ -81,12 +87,39 @@ private:
     return s.from;
   }
 
+  // A sender of this project opens each stream with a hello naming its route
+  // incarnation and the first number that incarnation assigned. A new
+  // incarnation starting at or below what we delivered restarted its
+  // numbering (it stopped before our ack reached the store): frames below
+  // `first` are replays, deduplicated as usual; from `first` on they are new.
+  void on_hello(sender_state& s, const char* data, std::size_t size) {
+    auto j = nlohmann::json::parse(data, data + size, nullptr, false);
+    if (!j.is_object() || !j.contains("epoch") || !j.contains("first")
+        || !j["epoch"].is_number_unsigned() || !j["first"].is_number_unsigned())
+      return;
+    auto epoch = j["epoch"].get<uint64_t>();
+    auto first = j["first"].get<uint64_t>();
+    if (epoch == s.epoch)
+      return; // a reconnect of the same incarnation
+    s.epoch = epoch;
+    if (first >= 1 && first <= s.last)
+      s.rebase_at = first;
+  }
+
   void process(msg::frame_batch& b) {
     std::map<int32_t, uint64_t> touched;
     byte_buffer payload;
     for (auto& f : b.frames) {
       auto ck = f.header.connection_key;
       auto& s = sender(ck);
+      if (f.header.topic_key == hello_topic_key) {
+        on_hello(s, b.data.data() + f.offset, f.size);
+        continue;
+      }
+      if (s.rebase_at && f.header.number >= *s.rebase_at) {
+        s.last = *s.rebase_at - 1; // the first new number of a restarted sender
+        s.rebase_at.reset();
+      }
       if (f.header.number <= s.last)
         continue; // already delivered
       s.last = f.header.number;

@@ -36,10 +36,8 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
   batch.connection = m.handle;
   batch.data.reserve(m.buf.size());
   bool ok = in.decoder.feed(m.buf.data(), m.buf.size(), [&](const frame_view& f) {
-    if (f.header.number == 0 && f.header.topic_key == hello_topic_key) {
-      in.hello = true;
-      return;
-    }
+    if (f.header.number == 0 && f.header.topic_key == hello_topic_key)
+      in.hello = true; // and delivery reads its epoch (below)
     batch.frames.push_back({f.header, batch.data.size(), f.size});
     batch.data.insert(batch.data.end(), f.data, f.data + f.size);
   });

@@ -1,9 +1,28 @@
 #include "actors/route.hpp"
 
+#include <random>
+
 #include "runtime/compression.hpp"
 #include "runtime/knobs.hpp"
 
 namespace liner {
+
+namespace {
+uint64_t random_epoch() {
+  static std::mutex m;
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::lock_guard<std::mutex> guard{m};
+  return rng() >> 1; // keep it within JSON's comfortable integer range
+}
+} // namespace
+
+route_state::route_state(std::string addr, int32_t ck, std::string listener_name,
+                         std::string first_topic, uint64_t counter)
+  : addr(std::move(addr)), ck(ck), listener_name(std::move(listener_name)),
+    first_topic(std::move(first_topic)), epoch(random_epoch()), first_number(counter + 1),
+    counter_(counter) {
+  topics_.insert(this->first_topic);
+}
 
 enqueue_result route_state::enqueue(int32_t topic_key, const char* data, std::size_t size,
                                     bool at_least_once, bool& wake) {

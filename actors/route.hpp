@@ -33,16 +33,14 @@ enum class enqueue_result { ok, busy, closed };
 class route_state {
 public:
   route_state(std::string addr, int32_t ck, std::string listener_name, std::string first_topic,
-              uint64_t counter)
-    : addr(std::move(addr)), ck(ck), listener_name(std::move(listener_name)),
-      first_topic(std::move(first_topic)), counter_(counter) {
-    topics_.insert(this->first_topic);
-  }
+              uint64_t counter);
 
   const std::string addr;
   const int32_t ck;
   const std::string listener_name;
   const std::string first_topic; // liner's "route topic" in status events
+  const uint64_t epoch;          // random id of this route incarnation
+  const uint64_t first_number;   // the first number it assigns
 
   /// Numbers and queues one message. `wake` tells the caller to ring the
   /// route actor (only when the outbox was empty: one message per batch).

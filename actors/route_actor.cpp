@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include <liner/client_actor.hpp>
 
@@ -26,7 +27,13 @@ constexpr auto ack_poll_period = 200ms;
 // Stop moving the outbox into CAF's write buffer while this much is unsent.
 constexpr std::size_t max_unsent = 8 * 1024 * 1024;
 
-const std::string hello_payload = R"({"acks":true,"liner_caf":1})";
+// The hello names this route incarnation and the first number it assigned,
+// so a listener that still remembers higher numbers from an earlier
+// incarnation of the same sender knows they start over (see delivery_actor).
+std::string hello_payload(const route_state& route) {
+  return R"({"acks":true,"epoch":)" + std::to_string(route.epoch) + R"(,"first":)"
+         + std::to_string(route.first_number) + R"(,"liner_caf":1})";
+}
 
 enum class phase { connecting, replaying, connected, stopped };
 
@@ -40,6 +47,10 @@ struct route_actor_state {
   bool poll_scheduled = false;
   std::chrono::steady_clock::time_point last_tcp_ack{};
   frame_decoder acks;
+  bool attempt_in_flight = false;
+  // Set while stopping waits for a connect attempt (so a goodbye queued on a
+  // brand-new route still goes out).
+  std::optional<caf::response_promise> stopping;
   static inline const char* name = "liner.route";
 };
 
@@ -62,6 +73,7 @@ void start_connect(route_broker* self) {
   auto& st = self->state;
   st.at = phase::connecting;
   auto attempt = ++st.attempt;
+  st.attempt_in_flight = true;
   caf::actor me = caf::actor_cast<caf::actor>(self);
   auto addr = st.ctx.route->addr;
   // A short-lived thread per attempt: a blackholed peer never delays others.
@@ -180,7 +192,7 @@ void replay(route_broker* self) {
     });
 }
 
-void on_connected(route_broker* self, int fd) {
+void open_stream(route_broker* self, int fd) {
   auto& st = self->state;
   st.hdl = self->add_scribe(fd);
   st.acks = frame_decoder{};
@@ -188,10 +200,34 @@ void on_connected(route_broker* self, int fd) {
   self->ack_writes(st.hdl, true);
   self->configure_read(st.hdl, caf::io::receive_policy::at_most(64 * 1024));
   auto& buf = self->wr_buf(st.hdl);
-  encode_raw_frame(buf, {0, st.ctx.route->ck, hello_topic_key, 0}, hello_payload.data(),
-                   hello_payload.size());
+  auto hello = hello_payload(*st.ctx.route);
+  encode_raw_frame(buf, {0, st.ctx.route->ck, hello_topic_key, 0}, hello.data(), hello.size());
   self->flush(st.hdl);
-  replay(self);
+}
+
+// Writes what is queued, then persists every unacked at-least-once frame and
+// answers the stop request only once the store has them.
+void finish_stop(route_broker* self, caf::response_promise rp) {
+  auto& st = self->state;
+  auto route = st.ctx.route;
+  route->close();
+  if (st.at == phase::connected)
+    write_outbox(self);
+  // Graceful: what is written (a goodbye event, say) still goes out.
+  if (st.at == phase::connected || st.at == phase::replaying)
+    self->close(st.hdl);
+  st.at = phase::stopped;
+  auto frames = route->drain_unstored();
+  auto ck = route->ck;
+  store_job(
+    self, [ck, frames](Store& s) { s.save_messages_from_sender(ck, frames); },
+    [=](const std::string& err) mutable {
+      if (!err.empty())
+        status(self, status_kind::sender_store_error, "",
+               "save_messages_from_sender connection_key " + std::to_string(ck) + ": " + err);
+      rp.deliver(err.empty());
+      self->quit();
+    });
 }
 
 caf::behavior route_actor(route_broker* self, route_context ctx) {
@@ -202,11 +238,23 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       auto& st = self->state;
       if (r.attempt != st.attempt || st.at != phase::connecting)
         return; // a stale attempt; its socket closes with the handoff
+      st.attempt_in_flight = false;
+      if (st.stopping) {
+        if (r.socket) {
+          open_stream(self, r.socket->release());
+          st.at = phase::connected;
+        }
+        auto rp = std::move(*st.stopping);
+        st.stopping.reset();
+        finish_stop(self, std::move(rp));
+        return;
+      }
       if (!r.socket) {
         lose_stream(self, "tcp connect failed: " + r.error + " " + st.ctx.route->addr);
         return;
       }
-      on_connected(self, r.socket->release());
+      open_stream(self, r.socket->release());
+      replay(self);
     },
     [=](msg::retry_atom, uint64_t attempt) {
       if (attempt == self->state.attempt && self->state.at == phase::connecting)
@@ -267,28 +315,17 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       lose_stream(self, "stream closed: " + st.ctx.route->addr);
     },
     [=](msg::stop_atom) -> caf::result<bool> {
-      // Write what is queued, then persist every unacked at-least-once frame
-      // and answer only once the store has them.
       auto& st = self->state;
-      auto route = st.ctx.route;
-      route->close();
-      if (st.at == phase::connected)
-        write_outbox(self);
-      self->close_all(); // also a stream still replaying: a broker holding
-                         // a scribe would never be freed
-      st.at = phase::stopped;
-      auto frames = route->drain_unstored();
       auto rp = self->make_response_promise<bool>();
-      auto ck = route->ck;
-      store_job(
-        self, [ck, frames](Store& s) { s.save_messages_from_sender(ck, frames); },
-        [=](const std::string& err) mutable {
-          if (!err.empty())
-            status(self, status_kind::sender_store_error, "",
-                   "save_messages_from_sender connection_key " + std::to_string(ck) + ": " + err);
-          rp.deliver(err.empty());
-          self->quit();
-        });
+      if (st.at == phase::stopped) {
+        rp.deliver(true);
+        return rp;
+      }
+      st.ctx.route->close();
+      if (st.at == phase::connecting && st.attempt_in_flight)
+        st.stopping = rp; // the connector answers within its timeout
+      else
+        finish_stop(self, rp);
       return rp;
     },
   };
