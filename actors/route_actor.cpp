@@ -24,6 +24,7 @@ constexpr auto connect_timeout = 1000ms;
 constexpr auto first_backoff = 50ms;
 constexpr auto max_backoff = 2000ms;
 constexpr auto ack_poll_period = 200ms;
+constexpr auto stop_grace = 500ms;
 // Stop moving the outbox into CAF's write buffer while this much is unsent.
 constexpr std::size_t max_unsent = 8 * 1024 * 1024;
 
@@ -48,6 +49,8 @@ struct route_actor_state {
   std::chrono::steady_clock::time_point last_tcp_ack{};
   frame_decoder acks;
   bool attempt_in_flight = false;
+  bool stream_open = false; // while stopping: the last writes are on their way
+  bool persisted = false;   // while stopping: the store has the unacked frames
   // Set while stopping waits for a connect attempt (so a goodbye queued on a
   // brand-new route still goes out).
   std::optional<caf::response_promise> stopping;
@@ -213,9 +216,14 @@ void finish_stop(route_broker* self, caf::response_promise rp) {
   route->close();
   if (st.at == phase::connected)
     write_outbox(self);
-  // Graceful: what is written (a goodbye event, say) still goes out.
-  if (st.at == phase::connected || st.at == phase::replaying)
+  // Graceful: what is written (a goodbye event, say) still goes out; the
+  // actor quits once the stream is closed (or after a grace period).
+  bool open = st.at == phase::connected || st.at == phase::replaying;
+  if (open) {
     self->close(st.hdl);
+    self->delayed_send(self, stop_grace, msg::stop_atom::value);
+  }
+  st.stream_open = open;
   st.at = phase::stopped;
   auto frames = route->drain_unstored();
   auto ck = route->ck;
@@ -226,7 +234,9 @@ void finish_stop(route_broker* self, caf::response_promise rp) {
         status(self, status_kind::sender_store_error, "",
                "save_messages_from_sender connection_key " + std::to_string(ck) + ": " + err);
       rp.deliver(err.empty());
-      self->quit();
+      self->state.persisted = true;
+      if (!self->state.stream_open)
+        self->quit();
     });
 }
 
@@ -309,8 +319,12 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
     },
     [=](const caf::io::connection_closed_msg&) {
       auto& st = self->state;
-      if (st.at == phase::stopped)
+      if (st.at == phase::stopped) {
+        st.stream_open = false;
+        if (st.persisted)
+          self->quit();
         return;
+      }
       st.poll_scheduled = false;
       lose_stream(self, "stream closed: " + st.ctx.route->addr);
     },
@@ -318,6 +332,11 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       auto& st = self->state;
       auto rp = self->make_response_promise<bool>();
       if (st.at == phase::stopped) {
+        // The grace period is over (or a second stop): stop waiting for
+        // the stream to close.
+        st.stream_open = false;
+        if (st.persisted)
+          self->quit();
         rp.deliver(true);
         return rp;
       }
