@@ -11,10 +11,6 @@
 
 namespace liner {
 
-namespace {
-constexpr auto route_stop_timeout = std::chrono::seconds(60);
-}
-
 // -- sending -------------------------------------------------------------------------
 
 bool client_core::check_send(const char* what, const std::string& topic, std::size_t size) {
@@ -41,7 +37,7 @@ enqueue_result client_core::enqueue(const std::shared_ptr<route_state>& route, i
   if (wake)
     caf::anon_send(route->actor(), msg::wake_atom::value);
   if (res == enqueue_result::busy)
-    emit_status(status_kind::sender_busy, route->first_topic, route->addr, "send queue full");
+    emit_status(status_kind::sender_busy, route->first_topic, route->addr(), "send queue full");
   return res;
 }
 
@@ -133,7 +129,7 @@ client_core::resolved client_core::resolve(const std::string& topic, bool alo) {
     // this topic (every topic sent to an address, not just the first).
     for (auto& [name, route] : routes_)
       if (route->has_topic(topic))
-        addrs.push_back(route->addr);
+        addrs.push_back(route->addr());
     for (auto& row : remembered)
       if (row.listener_topic == topic && std::find(addrs.begin(), addrs.end(), row.addr) == addrs.end())
         addrs.push_back(row.addr);
@@ -321,34 +317,31 @@ void client_core::emit_internal_event(const internal_event& ev, bool alo) {
 }
 
 // A peer that comes back at another address (port 0, containers) gets what
-// was queued for it: the old route persists its frames and goes away, and a
-// route to the new address replays them (same listener, same connection key).
-// A peer back at the same address is reconnected at once.
+// was queued for it: its route (one per listener name, so one numbering)
+// simply dials the new address, keeping its queue and counter. A peer back
+// at the same address is reconnected at once.
 void client_core::follow_listener(const std::string& name, const std::string& addr) {
-  std::shared_ptr<route_state> moved;
+  std::string old_addr;
+  std::shared_ptr<route_state> route;
   {
     std::lock_guard<std::mutex> st{state_};
     auto it = routes_.find(name);
     if (it == routes_.end())
       return;
-    if (addr.empty() || it->second->addr == addr) {
-      caf::anon_send(it->second->actor(), msg::connect_atom::value);
-      return;
+    route = it->second;
+    old_addr = route->addr();
+    if (!addr.empty() && old_addr != addr) {
+      route->set_addr(addr);
+      route_names_[addr] = name;
     }
-    moved = it->second;
-    routes_.erase(it);
   }
-  caf::scoped_actor self{system()};
-  self->request(moved->release_actor(), route_stop_timeout, msg::stop_atom::value)
-    .receive([](bool) {}, [](caf::error&) {});
-  on_route_lost(moved->addr);
-  std::string err;
-  if (auto route = ensure_route(addr, moved->first_topic, name, err)) {
-    std::lock_guard<std::mutex> st{state_};
-    route_names_[moved->addr] = name;
-    for (auto& topic : moved->topics())
-      route->add_topic(topic);
+  if (addr.empty() || old_addr == addr) {
+    caf::anon_send(route->actor(), msg::connect_atom::value);
+    return;
   }
+  on_route_lost(old_addr);
+  caf::anon_send(route->actor(), msg::connect_atom::value, addr);
+  store_call([&](Store& s) { s.save_listener_for_sender(addr, route->first_topic, name); });
 }
 
 void client_core::on_internal_event(const internal_event& ev) {

@@ -18,10 +18,20 @@ uint64_t random_epoch() {
 
 route_state::route_state(std::string addr, int32_t ck, std::string listener_name,
                          std::string first_topic, uint64_t counter)
-  : addr(std::move(addr)), ck(ck), listener_name(std::move(listener_name)),
+  : ck(ck), listener_name(std::move(listener_name)),
     first_topic(std::move(first_topic)), epoch(random_epoch()), first_number(counter + 1),
-    counter_(counter) {
+    addr_(std::move(addr)), counter_(counter) {
   topics_.insert(this->first_topic);
+}
+
+std::string route_state::addr() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return addr_;
+}
+
+void route_state::set_addr(std::string a) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  addr_ = std::move(a);
 }
 
 enqueue_result route_state::enqueue(int32_t topic_key, const char* data, std::size_t size,

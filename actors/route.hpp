@@ -35,7 +35,10 @@ public:
   route_state(std::string addr, int32_t ck, std::string listener_name, std::string first_topic,
               uint64_t counter);
 
-  const std::string addr;
+  /// Where the listener is reached now; it moves when the listener comes
+  /// back at another address (the route follows its unique name).
+  std::string addr() const;
+  void set_addr(std::string a);
   const int32_t ck;
   const std::string listener_name;
   const std::string first_topic; // liner's "route topic" in status events
@@ -76,6 +79,7 @@ public:
   caf::actor release_actor();
 
 private:
+  std::string addr_;
   caf::actor actor_;
   mutable std::mutex mutex_;
   uint64_t counter_;

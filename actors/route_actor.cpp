@@ -61,7 +61,7 @@ using route_broker = caf::io::stateful_broker<route_actor_state>;
 
 void status(route_broker* self, status_kind kind, std::string topic, std::string message) {
   self->send(self->state.ctx.client, status_atom::value, static_cast<int32_t>(kind),
-             std::move(topic), std::string{}, std::move(message), self->state.ctx.route->addr);
+             std::move(topic), std::string{}, std::move(message), self->state.ctx.route->addr());
 }
 
 // Runs a store job for the route; `then` runs on the route actor afterwards.
@@ -78,7 +78,7 @@ void start_connect(route_broker* self) {
   auto attempt = ++st.attempt;
   st.attempt_in_flight = true;
   caf::actor me = caf::actor_cast<caf::actor>(self);
-  auto addr = st.ctx.route->addr;
+  auto addr = st.ctx.route->addr();
   // A short-lived thread per attempt: a blackholed peer never delays others.
   self->system().spawn<caf::detached>([me, addr, attempt](caf::event_based_actor* conn) {
     std::string error;
@@ -166,7 +166,7 @@ void replay(route_broker* self) {
         return; // the stream was lost meanwhile
       if (!err.empty())
         status(self, status_kind::sender_store_error, route->first_topic,
-               "load_messages_for_sender " + route->addr + ": " + err);
+               "load_messages_for_sender " + route->addr() + ": " + err);
       apply_ack(self, *ack);
       std::vector<queued_frame> frames;
       int64_t covered_id = 0;
@@ -260,7 +260,7 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
         return;
       }
       if (!r.socket) {
-        lose_stream(self, "tcp connect failed: " + r.error + " " + st.ctx.route->addr);
+        lose_stream(self, "tcp connect failed: " + r.error + " " + st.ctx.route->addr());
         return;
       }
       open_stream(self, r.socket->release());
@@ -271,12 +271,24 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
         start_connect(self);
     },
     [=](msg::connect_atom) {
-      // The peer announced itself: retry now instead of waiting the backoff.
+      // The peer announced itself: retry now instead of waiting the backoff
+      // (an attempt in flight may target the old address: start anew).
       auto& st = self->state;
       if (st.at == phase::connecting) {
         st.backoff = first_backoff;
         start_connect(self);
       }
+    },
+    [=](msg::connect_atom, const std::string& moved_to) {
+      // The listener moved: a stream to the old address is stale.
+      auto& st = self->state;
+      if (st.at == phase::connected || st.at == phase::replaying)
+        self->close(st.hdl); // connection_closed_msg then reconnects
+      else if (st.at == phase::connecting) {
+        st.backoff = first_backoff;
+        start_connect(self);
+      }
+      (void) moved_to;
     },
     [=](msg::wake_atom) { write_outbox(self); },
     [=](const caf::io::data_transferred_msg& m) {
@@ -326,7 +338,7 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
         return;
       }
       st.poll_scheduled = false;
-      lose_stream(self, "stream closed: " + st.ctx.route->addr);
+      lose_stream(self, "stream closed: " + st.ctx.route->addr());
     },
     [=](msg::stop_atom) -> caf::result<bool> {
       auto& st = self->state;
