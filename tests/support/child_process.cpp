@@ -50,10 +50,15 @@ int child_process::wait() {
       output_.append(buf, static_cast<std::size_t>(n));
   close(out_fd_);
   out_fd_ = -1;
-  int status = 0;
-  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
+  int code = reap(pid_);
   pid_ = -1;
+  return code;
+}
+
+int reap(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   if (WIFEXITED(status))
     return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);

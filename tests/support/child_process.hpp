@@ -7,6 +7,10 @@
 
 namespace liner::test {
 
+/// Waits for `pid` to exit and returns its exit code (128 + signal when
+/// killed), retrying on EINTR.
+int reap(pid_t pid);
+
 class child_process {
 public:
   /// Starts `argv[0]` with the given arguments; stdout is captured, stderr

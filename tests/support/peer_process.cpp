@@ -1,5 +1,7 @@
 #include "support/peer_process.hpp"
 
+#include "support/child_process.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
@@ -142,13 +144,9 @@ std::optional<int> peer_process::wait_exit(std::chrono::milliseconds timeout) {
     return std::nullopt;
   // The output ended, so the process has exited or is about to: reaping it
   // needs no deadline of its own.
-  int status = 0;
-  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
+  int code = reap(pid_);
   pid_ = -1;
-  if (WIFEXITED(status))
-    return WEXITSTATUS(status);
-  return 128 + WTERMSIG(status);
+  return code;
 }
 
 } // namespace liner::test
