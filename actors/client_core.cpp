@@ -30,6 +30,7 @@ std::shared_ptr<client_core> client_core::create(std::string unique_name, std::s
                                                  std::shared_ptr<Store> store) {
   store->set_source_topic(topic);
   store->set_source_localhost(localhost);
+  thread_logger_scope scope; // starts the system and spawns
   std::shared_ptr<client_core> core{
     new client_core(std::move(unique_name), std::move(topic), std::move(localhost), std::move(store))};
   core->client_actor_ = spawn_client_actor(core->system(), core.get());
@@ -193,6 +194,7 @@ bool client_core::run(receive_callback on_receive) {
     topic_keys_[internal_channel_topic] = internal_key;
   }
 
+  thread_logger_scope scope; // spawns
   auto delivery = spawn_delivery_actor(system(), {store_actor_, std::move(on_receive), this, internal_key});
   auto listener = spawn_listener_actor(system(), fd, delivery);
   {
@@ -266,7 +268,7 @@ bool client_core::stop() {
 }
 
 void client_core::stop_actors() {
-  caf::scoped_actor self{system()};
+  user_scoped_actor self{system()};
   auto routes = take_routes();
   // Routes write what they hold, then persist every unacked at-least-once frame.
   for (auto& r : routes)

@@ -213,6 +213,7 @@ std::shared_ptr<route_state> client_core::ensure_route(const std::string& addr,
   if (auto route = known(name))
     return route;
   auto route = std::make_shared<route_state>(addr, ck, name, topic, counter);
+  thread_logger_scope scope; // spawns
   route->set_actor(spawn_route_actor(system(), {route, store_actor_, client_actor_}));
   routes_[name] = route;
   route_names_[addr] = name;

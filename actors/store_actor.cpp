@@ -1,7 +1,7 @@
 #include "actors/store_actor.hpp"
 
 #include <caf/event_based_actor.hpp>
-#include <caf/scoped_actor.hpp>
+#include "actors/actor_runtime.hpp"
 
 #include <chrono>
 
@@ -33,7 +33,7 @@ caf::actor spawn_store_actor(caf::actor_system& sys, std::shared_ptr<Store> stor
 
 std::string call_store(caf::actor_system& sys, const caf::actor& store,
                        std::function<void(Store&)> job) {
-  caf::scoped_actor self{sys};
+  user_scoped_actor self{sys};
   std::string result;
   self->request(store, store_call_timeout, msg::store_job{std::move(job)})
     .receive([&](std::string& err) { result = std::move(err); },

@@ -102,10 +102,10 @@ TEST_P(client_lifecycle_test, run_twice_and_stop_twice_succeed) {
   EXPECT_EQ(b->in.payloads(), (std::vector<std::string>{"one", "two"}));
 }
 
-// DISABLED: destroying a sender with a large backlog for a vanished peer
-// hangs in ~actor_system (a route actor cycle keeps a detached actor alive);
-// see the issue 3 notes. Enable when fixed.
-TEST_P(client_lifecycle_test, DISABLED_destroying_running_clients_does_not_hang) {
+// The last client is destroyed on a thread other than the one that created
+// the clients (must_finish runs it on its own thread): CAF 0.17 would wait
+// forever for the logger the creating thread pinned (thread_logger_scope).
+TEST_P(client_lifecycle_test, destroying_running_clients_does_not_hang) {
   auto b = running("b-name", "b");
   ASSERT_TRUE(b);
   auto a = running("a-name", "a");
