@@ -271,9 +271,14 @@ void client_core::stop_actors() {
   user_scoped_actor self{system()};
   auto routes = take_routes();
   // Routes write what they hold, then persist every unacked at-least-once frame.
-  for (auto& r : routes)
-    self->request(r->release_actor(), actor_stop_timeout, msg::stop_atom::value)
+  // Then wait until each has closed its stream and exited (at most its
+  // grace period): a runtime shut down under a live broker would leak it.
+  for (auto& r : routes) {
+    auto actor = r->release_actor();
+    self->request(actor, actor_stop_timeout, msg::stop_atom::value)
       .receive([](bool) {}, [](caf::error&) {});
+    self->wait_for(actor);
+  }
   caf::actor listener, delivery;
   {
     std::lock_guard<std::mutex> st{state_};

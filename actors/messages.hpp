@@ -28,6 +28,7 @@ using retry_atom = caf::atom_constant<caf::atom("lnr_retry")>;
 using connect_atom = caf::atom_constant<caf::atom("lnr_conn")>;
 using poll_atom = caf::atom_constant<caf::atom("lnr_poll")>;
 using ack_atom = caf::atom_constant<caf::atom("lnr_ack")>;
+using grace_atom = caf::atom_constant<caf::atom("lnr_grace")>;
 using flush_atom = caf::atom_constant<caf::atom("lnr_flush")>;
 
 /// Work for the store actor: runs on its thread with the client's Store.

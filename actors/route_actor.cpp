@@ -8,6 +8,8 @@
 #include <chrono>
 #include <optional>
 
+#include <sys/socket.h>
+
 #include <liner/client_actor.hpp>
 
 #include "actors/messages.hpp"
@@ -42,6 +44,7 @@ struct route_actor_state {
   route_context ctx;
   phase at = phase::connecting;
   caf::io::connection_handle hdl;
+  int fd = -1; // the stream's socket, to end it at once when stopping
   uint64_t attempt = 0;
   std::chrono::milliseconds backoff = first_backoff;
   std::size_t unsent = 0;
@@ -51,6 +54,7 @@ struct route_actor_state {
   bool attempt_in_flight = false;
   bool stream_open = false; // while stopping: the last writes are on their way
   bool persisted = false;   // while stopping: the store has the unacked frames
+  int jobs_in_flight = 0;   // store requests not answered yet
   // Set while stopping waits for a connect attempt (so a goodbye queued on a
   // brand-new route still goes out).
   std::optional<caf::response_promise> stopping;
@@ -64,12 +68,26 @@ void status(route_broker* self, status_kind kind, std::string topic, std::string
              std::move(topic), std::string{}, std::move(message), self->state.ctx.route->addr());
 }
 
+void maybe_quit(route_broker* self);
+
 // Runs a store job for the route; `then` runs on the route actor afterwards.
+// A stopping route quits only once its jobs are answered: CAF keeps the
+// handler of an unanswered request (and what it holds) forever.
 template <class Then>
 void store_job(route_broker* self, std::function<void(Store&)> job, Then then) {
+  ++self->state.jobs_in_flight;
   self->request(self->state.ctx.store, caf::infinite, msg::store_job{std::move(job)})
-    .then([=](std::string& err) mutable { then(err); },
-          [=](caf::error& err) mutable { then(self->system().render(err)); });
+    .then(
+      [=](std::string& err) mutable {
+        then(err);
+        --self->state.jobs_in_flight;
+        maybe_quit(self);
+      },
+      [=](caf::error& err) mutable {
+        then(self->system().render(err));
+        --self->state.jobs_in_flight;
+        maybe_quit(self);
+      });
 }
 
 void start_connect(route_broker* self) {
@@ -198,14 +216,37 @@ void replay(route_broker* self) {
 void open_stream(route_broker* self, int fd) {
   auto& st = self->state;
   st.hdl = self->add_scribe(fd);
+  st.fd = fd;
   st.acks = frame_decoder{};
-  st.unsent = 0;
   self->ack_writes(st.hdl, true);
   self->configure_read(st.hdl, caf::io::receive_policy::at_most(64 * 1024));
   auto& buf = self->wr_buf(st.hdl);
   auto hello = hello_payload(*st.ctx.route);
   encode_raw_frame(buf, {0, st.ctx.route->ck, hello_topic_key, 0}, hello.data(), hello.size());
+  st.unsent = buf.size();
   self->flush(st.hdl);
+}
+
+// A stopped route quits once its stream is closed, the store has its
+// unacked frames and no store job is pending.
+void maybe_quit(route_broker* self) {
+  auto& st = self->state;
+  if (st.at == phase::stopped && st.persisted && !st.stream_open && st.jobs_in_flight == 0)
+    self->quit();
+}
+
+// While stopping: closes the stream.
+void end_stream(route_broker* self) {
+  auto& st = self->state;
+  if (!st.stream_open)
+    return;
+  // Everything is written (or the grace period is over): shut the socket
+  // down so CAF drops the stream now instead of waiting for the peer's FIN
+  // (a stream still closing when the runtime stops would be leaked).
+  ::shutdown(st.fd, SHUT_RDWR);
+  self->close(st.hdl);
+  st.stream_open = false;
+  maybe_quit(self);
 }
 
 // Writes what is queued, then persists every unacked at-least-once frame and
@@ -216,15 +257,16 @@ void finish_stop(route_broker* self, caf::response_promise rp) {
   route->close();
   if (st.at == phase::connected)
     write_outbox(self);
-  // Graceful: what is written (a goodbye event, say) still goes out; the
-  // actor quits once the stream is closed (or after a grace period).
-  bool open = st.at == phase::connected || st.at == phase::replaying;
-  if (open) {
-    self->close(st.hdl);
-    self->delayed_send(self, stop_grace, msg::stop_atom::value);
-  }
-  st.stream_open = open;
+  // What is written (a goodbye event, say) still goes out: the stream is
+  // closed once CAF reports every byte sent (or after a grace period).
+  st.stream_open = st.at == phase::connected || st.at == phase::replaying;
   st.at = phase::stopped;
+  if (st.stream_open) {
+    if (st.unsent == 0)
+      end_stream(self);
+    else
+      self->delayed_send(self, stop_grace, msg::grace_atom::value);
+  }
   auto frames = route->drain_unstored();
   auto ck = route->ck;
   store_job(
@@ -234,9 +276,7 @@ void finish_stop(route_broker* self, caf::response_promise rp) {
         status(self, status_kind::sender_store_error, "",
                "save_messages_from_sender connection_key " + std::to_string(ck) + ": " + err);
       rp.deliver(err.empty());
-      self->state.persisted = true;
-      if (!self->state.stream_open)
-        self->quit();
+      self->state.persisted = true; // store_job calls maybe_quit next
     });
 }
 
@@ -294,7 +334,10 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
     [=](const caf::io::data_transferred_msg& m) {
       auto& st = self->state;
       st.unsent = m.remaining;
-      write_outbox(self);
+      if (st.at == phase::stopped && st.unsent == 0)
+        end_stream(self);
+      else
+        write_outbox(self);
     },
     [=](caf::io::new_data_msg& m) {
       auto& st = self->state;
@@ -333,23 +376,22 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       auto& st = self->state;
       if (st.at == phase::stopped) {
         st.stream_open = false;
-        if (st.persisted)
-          self->quit();
+        maybe_quit(self);
         return;
       }
       st.poll_scheduled = false;
       lose_stream(self, "stream closed: " + st.ctx.route->addr());
     },
+    [=](msg::grace_atom) {
+      // The peer did not take the last bytes in time: close anyway. (No
+      // reply here: a reply to itself would keep a stopped broker alive.)
+      end_stream(self);
+    },
     [=](msg::stop_atom) -> caf::result<bool> {
       auto& st = self->state;
       auto rp = self->make_response_promise<bool>();
       if (st.at == phase::stopped) {
-        // The grace period is over (or a second stop): stop waiting for
-        // the stream to close.
-        st.stream_open = false;
-        if (st.persisted)
-          self->quit();
-        rp.deliver(true);
+        rp.deliver(true); // a second stop
         return rp;
       }
       st.ctx.route->close();
