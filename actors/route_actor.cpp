@@ -55,8 +55,8 @@ struct route_actor_state {
   bool stream_open = false; // while stopping: the last writes are on their way
   bool persisted = false;   // while stopping: the store has the unacked frames
   int jobs_in_flight = 0;   // store requests not answered yet
-  // Set while stopping waits for a connect attempt (so a goodbye queued on a
-  // brand-new route still goes out).
+  // Set while a stop waits for a connect attempt or a replay to finish (so
+  // a goodbye queued on a brand-new route still goes out).
   std::optional<caf::response_promise> stopping;
   static inline const char* name = "liner.route";
 };
@@ -107,6 +107,19 @@ void start_connect(route_broker* self) {
   });
 }
 
+void finish_stop(route_broker* self, caf::response_promise rp);
+
+// Runs a stop that waited for a connect attempt or a replay; false if none.
+bool resume_stop(route_broker* self) {
+  auto& st = self->state;
+  if (!st.stopping)
+    return false;
+  auto rp = std::move(*st.stopping);
+  st.stopping.reset();
+  finish_stop(self, std::move(rp));
+  return true;
+}
+
 // Persists what only memory holds, then retries after the backoff.
 void lose_stream(route_broker* self, const std::string& why) {
   auto& st = self->state;
@@ -124,6 +137,8 @@ void lose_stream(route_broker* self, const std::string& why) {
       });
   }
   st.at = phase::connecting;
+  if (resume_stop(self))
+    return;
   auto attempt = ++st.attempt;
   self->delayed_send(self, st.backoff, msg::retry_atom::value, attempt);
   st.backoff = std::min(st.backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(max_backoff));
@@ -209,7 +224,8 @@ void replay(route_broker* self) {
       st.at = phase::connected;
       st.backoff = first_backoff;
       write_outbox(self);
-      schedule_poll(self);
+      if (!resume_stop(self))
+        schedule_poll(self);
     });
 }
 
@@ -294,9 +310,7 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
           open_stream(self, r.socket->release());
           st.at = phase::connected;
         }
-        auto rp = std::move(*st.stopping);
-        st.stopping.reset();
-        finish_stop(self, std::move(rp));
+        resume_stop(self);
         return;
       }
       if (!r.socket) {
@@ -395,8 +409,8 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
         return rp;
       }
       st.ctx.route->close();
-      if (st.at == phase::connecting && st.attempt_in_flight)
-        st.stopping = rp; // the connector answers within its timeout
+      if ((st.at == phase::connecting && st.attempt_in_flight) || st.at == phase::replaying)
+        st.stopping = rp; // the connector answers within its timeout, the store soon
       else
         finish_stop(self, rp);
       return rp;

@@ -304,10 +304,7 @@ TEST_P(client_test, best_effort_messages_are_never_stored) {
   EXPECT_EQ(a->client->pending_count(), 0);
 }
 
-// DISABLED: under load the peer_disconnected event is sometimes not seen
-// (the goodbye can be lost when the stopping route closes); see the issue 3
-// notes. Enable when fixed.
-TEST_P(client_test, DISABLED_reports_peer_events_for_related_topics) {
+TEST_P(client_test, reports_peer_events_for_related_topics) {
   auto c = running("c-name", "c");
   ASSERT_TRUE(c);
   ASSERT_TRUE(c->client->subscribe("news"));
