@@ -3,6 +3,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/io/broker.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/send.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -109,6 +110,13 @@ void start_connect(route_broker* self) {
 
 void finish_stop(route_broker* self, caf::response_promise rp);
 
+// A timer message to itself. Anonymous: a pending timer whose sender is the
+// broker itself would keep a stopped broker alive.
+template <class... Ts>
+void later(route_broker* self, std::chrono::milliseconds delay, Ts... xs) {
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), delay, xs...);
+}
+
 // Runs a stop that waited for a connect attempt or a replay; false if none.
 bool resume_stop(route_broker* self) {
   auto& st = self->state;
@@ -140,7 +148,7 @@ void lose_stream(route_broker* self, const std::string& why) {
   if (resume_stop(self))
     return;
   auto attempt = ++st.attempt;
-  self->delayed_send(self, st.backoff, msg::retry_atom::value, attempt);
+  later(self, st.backoff, msg::retry_atom::value, attempt);
   st.backoff = std::min(st.backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(max_backoff));
 }
 
@@ -165,7 +173,7 @@ void schedule_poll(route_broker* self) {
   if (st.poll_scheduled || st.at != phase::connected)
     return;
   st.poll_scheduled = true;
-  self->delayed_send(self, ack_poll_period, msg::poll_atom::value);
+  later(self, ack_poll_period, msg::poll_atom::value);
 }
 
 void apply_ack(route_broker* self, uint64_t number) {
@@ -281,7 +289,7 @@ void finish_stop(route_broker* self, caf::response_promise rp) {
     if (st.unsent == 0)
       end_stream(self);
     else
-      self->delayed_send(self, stop_grace, msg::grace_atom::value);
+      later(self, stop_grace, msg::grace_atom::value);
   }
   auto frames = route->drain_unstored();
   auto ck = route->ck;
