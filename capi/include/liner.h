@@ -1,0 +1,165 @@
+/*
+ * liner.h: the C API of liner-caf.
+ *
+ * Declaration for declaration the contract of liner 1.4.1's include/liner.h:
+ * the same functions, typedefs and enum values, so a program written and
+ * compiled for liner runs against libliner.so unchanged. Our additions are
+ * declared at the end, under "Extensions"; all are prefixed lnr_.
+ *
+ * Conventions
+ * - Strings are NUL-terminated UTF-8. Strings handed to callbacks are never
+ *   NULL ("" instead) and valid only during the call. Strings returned by
+ *   getters belong to the client and stay valid until the next call on it.
+ * - BOOL results are exactly 0 or 1 in a full int; any non-zero BOOL argument
+ *   means true.
+ * - A NULL, unknown or deleted handle makes a call fail cleanly (FALSE, NULL,
+ *   -1 or LNR_OK as documented); deleting twice returns FALSE.
+ * - Callbacks never run while the library holds one of its locks: they may
+ *   call back into the API (deleting their own client fails instead).
+ *
+ * Compiles as C99 and as C++.
+ */
+#ifndef LINER_H
+#define LINER_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LINER_API
+
+#if defined(_MSC_VER)
+#define LINER_DEPRECATED __declspec(deprecated)
+#else
+#define LINER_DEPRECATED __attribute__((deprecated))
+#endif
+
+typedef enum BOOL { FALSE = 0, TRUE = 1 } BOOL;
+
+typedef void* lnr_uData;
+typedef void* lnr_hClient;
+
+/* Last error codes (lnr_last_error_code). */
+enum {
+  LNR_OK = 0,
+  LNR_ERR_NOT_RUNNING = 1,
+  LNR_ERR_ALREADY_RUNNING = 2,
+  LNR_ERR_SELF_TOPIC = 3,
+  LNR_ERR_INTERNAL_TOPIC = 4,
+  LNR_ERR_NO_ADDR = 5,
+  LNR_ERR_BIND = 6,
+  LNR_ERR_STORE = 7,
+  LNR_ERR_INVALID_ARG = 8,
+  LNR_ERR_CLEAR_WHILE_RUNNING = 9,
+  LNR_ERR_STARTUP = 10,
+  LNR_ERR_BUSY = 11
+};
+
+/* Status kinds (lnr_set_status_cb). */
+enum {
+  LNR_PEER_CONNECTED = 1,
+  LNR_PEER_DISCONNECTED = 2,
+  LNR_PEER_SUBSCRIBED = 3,
+  LNR_PEER_UNSUBSCRIBED = 4,
+  LNR_SENDER_ROUTE_LOST = 5,
+  LNR_SENDER_STORE_ERROR = 6,
+  LNR_SENDER_SEND_ERROR = 7,
+  LNR_LISTENER_STORE_ERROR = 8,
+  LNR_SENDER_BUSY = 9
+};
+
+typedef void (*lnr_receive_cb)(const char* to, const char* from, const char* data,
+                               size_t data_size, lnr_uData udata);
+typedef void (*lnr_status_cb)(int kind, const char* topic, const char* peer,
+                              const char* message, lnr_uData udata);
+typedef void (*lnr_log_cb)(const char* message, lnr_uData udata);
+typedef void (*lnr_addr_cb)(const char* addr, const char* unique_name, lnr_uData udata);
+typedef void (*lnr_pending_cb)(const char* addr, const char* topic, const char* unique_name,
+                               long long count, lnr_uData udata);
+
+/* -- construction --------------------------------------------------------- */
+
+/* No Redis backend is built: returns NULL and logs "Redis backend not built". */
+LINER_API lnr_hClient lnr_new_client_redis(const char* unique_name, const char* topic,
+                                           const char* localhost, const char* redis_url);
+LINER_API lnr_hClient lnr_new_client_sqlite(const char* unique_name, const char* topic,
+                                            const char* localhost, const char* sqlite_path,
+                                            const char* receivers_json);
+LINER_API lnr_hClient lnr_new_client_postgres(const char* unique_name, const char* topic,
+                                              const char* localhost, const char* postgres_url);
+/* Deprecated alias of lnr_new_client_redis. */
+LINER_API LINER_DEPRECATED lnr_hClient lnr_new_client(const char* unique_name, const char* topic,
+                                                      const char* localhost,
+                                                      const char* redis_url);
+/* Build marker of liner's postgres builds: 1. */
+LINER_API unsigned char lnr_postgres_enabled(void);
+
+/* -- lifecycle -------------------------------------------------------------- */
+
+LINER_API BOOL lnr_run(lnr_hClient client, lnr_receive_cb receive_cb, lnr_uData udata);
+LINER_API BOOL lnr_stop(lnr_hClient client);
+LINER_API BOOL lnr_is_running(lnr_hClient client);
+LINER_API BOOL lnr_delete_client(lnr_hClient client);
+
+/* -- messaging -------------------------------------------------------------- */
+
+LINER_API BOOL lnr_send_to(lnr_hClient client, const char* topic, const char* data,
+                           size_t data_size, BOOL at_least_once_delivery);
+LINER_API BOOL lnr_send_all(lnr_hClient client, const char* topic, const char* data,
+                            size_t data_size, BOOL at_least_once_delivery);
+
+/* -- topics ------------------------------------------------------------------- */
+
+LINER_API BOOL lnr_subscribe(lnr_hClient client, const char* topic);
+LINER_API BOOL lnr_unsubscribe(lnr_hClient client, const char* topic);
+LINER_API BOOL lnr_refresh_address_topic(lnr_hClient client, const char* topic);
+
+/* -- clearing ------------------------------------------------------------------- */
+
+LINER_API BOOL lnr_clear_stored_messages(lnr_hClient client);
+LINER_API BOOL lnr_clear_addresses_of_topic(lnr_hClient client);
+
+/* -- status, log, last error, version ------------------------------------------------ */
+
+LINER_API BOOL lnr_set_status_cb(lnr_hClient client, lnr_status_cb cb, lnr_uData udata);
+LINER_API BOOL lnr_set_log_cb(lnr_log_cb cb, lnr_uData udata);
+LINER_API int lnr_last_error_code(lnr_hClient client);
+LINER_API const char* lnr_last_error_message(lnr_hClient client);
+/* This project's version (semver); see lnr_liner_version for liner's. */
+LINER_API const char* lnr_version(void);
+
+/* -- directory and offline queues ------------------------------------------------------ */
+
+LINER_API BOOL lnr_list_addresses(lnr_hClient client, const char* topic, lnr_addr_cb cb,
+                                  lnr_uData udata);
+LINER_API long long lnr_pending_count(lnr_hClient client);
+LINER_API BOOL lnr_pending_by_peer(lnr_hClient client, lnr_pending_cb cb, lnr_uData udata);
+
+/* -- process-wide knobs ------------------------------------------------------------------ */
+
+LINER_API BOOL lnr_set_max_message_size(size_t n);
+LINER_API size_t lnr_get_max_message_size(void);
+LINER_API BOOL lnr_set_compress_threshold(size_t n);
+LINER_API size_t lnr_get_compress_threshold(void);
+LINER_API BOOL lnr_set_max_send_queue(size_t n);
+LINER_API size_t lnr_get_max_send_queue(void);
+
+/* -- addresses ------------------------------------------------------------------------------ */
+
+LINER_API BOOL lnr_set_advertise_addr(lnr_hClient client, const char* addr);
+LINER_API const char* lnr_advertise_addr(lnr_hClient client);
+LINER_API const char* lnr_bound_listen_addr(lnr_hClient client);
+LINER_API const char* lnr_published_addr(lnr_hClient client);
+
+/* -- Extensions (liner-caf) ------------------------------------------------------------------- */
+
+/* The liner version this library is a drop-in for: "1.4.1". */
+LINER_API const char* lnr_liner_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LINER_H */
