@@ -17,6 +17,7 @@ int32_t code_of(bool ok, client_core* core) {
 
 // Detached: its handlers may wait on the store like any API call does.
 client_actor::behavior_type client_actor_impl(client_actor::pointer, client_core* core) {
+  core->client_actor_thread(std::this_thread::get_id()); // detached: one thread
   return {
     [=](send_atom, const std::string& topic, const std::vector<char>& data, bool alo) {
       return code_of(core->send_to(topic, data.data(), data.size(), alo), core);

@@ -49,10 +49,17 @@ void client_core::shutdown() {
   stop();
   guard.lock();
   shut_down_ = true;
-  caf::anon_send_exit(client_actor_, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(store_actor_, caf::exit_reason::user_shutdown);
-  client_actor_ = nullptr;
-  store_actor_ = nullptr;
+  caf::actor client_actor, store_actor;
+  std::swap(client_actor, client_actor_);
+  std::swap(store_actor, store_actor_);
+  guard.unlock();
+  // The client actor calls into this object: wait until it is gone.
+  caf::anon_send_exit(client_actor, caf::exit_reason::user_shutdown);
+  if (std::this_thread::get_id() != client_actor_thread_.load()) {
+    user_scoped_actor self{system()};
+    self->wait_for(client_actor);
+  }
+  caf::anon_send_exit(store_actor, caf::exit_reason::user_shutdown);
 }
 
 // -- errors ------------------------------------------------------------------------

@@ -76,6 +76,9 @@ public:
   void emit_status(status_kind kind, const std::string& topic, const std::string& peer,
                    const std::string& message) override;
   void delivery_thread_started(std::thread::id id) override { delivery_thread_ = id; }
+  /// The client actor runs on its own thread; shutdown does not wait for it
+  /// from that thread (a status callback destroying its client).
+  void client_actor_thread(std::thread::id id) { client_actor_thread_ = id; }
 
   /// A route reported a lost stream or failed connect: liner prunes the
   /// address from the cached lists so the next send resolves again.
@@ -130,6 +133,7 @@ private:
   caf::actor listener_;
   caf::actor delivery_;
   std::atomic<std::thread::id> delivery_thread_{};
+  std::atomic<std::thread::id> client_actor_thread_{};
   bool shut_down_ = false;
 
   // -- routing state (state_) -------------------------------------------------
