@@ -130,17 +130,22 @@ int connect_with_timeout(const std::string& host_port, std::chrono::milliseconds
   int rc = connect(fd, reinterpret_cast<sockaddr*>(&ss), len);
   if (rc != 0 && errno == EINPROGRESS) {
     pollfd p{fd, POLLOUT, 0};
-    rc = poll(&p, 1, static_cast<int>(timeout.count()));
+    do
+      rc = poll(&p, 1, static_cast<int>(timeout.count()));
+    while (rc < 0 && errno == EINTR);
     if (rc == 0) {
       close(fd);
       error = "connection timed out";
       return -1;
     }
-    int err = 0;
-    socklen_t elen = sizeof err;
-    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
-    rc = err == 0 ? 0 : -1;
-    errno = err;
+    if (rc > 0) { // else poll itself failed: errno says why
+      int err = 0;
+      socklen_t elen = sizeof err;
+      if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0)
+        err = errno;
+      rc = err == 0 ? 0 : -1;
+      errno = err;
+    }
   }
   if (rc != 0) {
     error = os_error(errno);
