@@ -172,7 +172,18 @@ private:
     pending_acks_.clear();
     auto job = [acks](Store& st) { st.set_last_mess_numbers_from_listener(acks); };
     if (!wait) {
-      caf::anon_send(ctx_.store, msg::store_job{job});
+      // Fire and forget, but a failure is still reported (from the store
+      // actor's thread; stop() flushes synchronously after these jobs).
+      auto hooks = ctx_.hooks;
+      caf::anon_send(ctx_.store, msg::store_job{[job, hooks](Store& st) {
+                       try {
+                         job(st);
+                       } catch (const std::exception& e) {
+                         hooks->emit_status(status_kind::listener_store_error, "", "",
+                                            std::string("set_last_mess_number_from_listener: ")
+                                              + e.what());
+                       }
+                     }});
       return true;
     }
     auto err = call_store(self_->system(), ctx_.store, job);
