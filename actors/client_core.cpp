@@ -202,8 +202,10 @@ bool client_core::run(receive_callback on_receive) {
   }
 
   thread_logger_scope scope; // spawns
-  auto delivery = spawn_delivery_actor(system(), {store_actor_, std::move(on_receive), this, internal_key});
-  auto listener = spawn_listener_actor(system(), fd, delivery);
+  auto batches = std::make_shared<buffer_pool>();
+  auto delivery =
+    spawn_delivery_actor(system(), {store_actor_, std::move(on_receive), this, internal_key, batches});
+  auto listener = spawn_listener_actor(system(), fd, delivery, batches);
   {
     std::lock_guard<std::mutex> st{state_};
     delivery_ = delivery;

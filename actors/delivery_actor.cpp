@@ -42,6 +42,7 @@ public:
     self_->receive_while([&] { return running; })(
       [&](msg::frame_batch& b) {
         process(b);
+        ctx_.batches->give(std::move(b.data));
         if (clock_type::now() - last_flush_ >= ack_flush_period)
           flush_acks(false);
       },

@@ -11,11 +11,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 
+#include "runtime/buffer_pool.hpp"
 #include "runtime/error_code.hpp"
 #include "runtime/internal_event.hpp"
 
@@ -43,6 +45,7 @@ struct delivery_context {
   delivery_callback on_receive;
   delivery_hooks* hooks;
   int32_t internal_topic_key;
+  std::shared_ptr<buffer_pool> batches; // batch buffers go back to the listener
 };
 
 /// Spawns the delivery actor. Send it msg::stop_atom (a request) to make it

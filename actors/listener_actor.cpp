@@ -20,6 +20,7 @@ struct inbound {
 
 struct listener_state {
   caf::actor delivery;
+  std::shared_ptr<buffer_pool> batches;
   std::unordered_map<caf::io::connection_handle, inbound> streams;
   static inline const char* name = "liner.listener";
 };
@@ -34,6 +35,7 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
   auto& in = it->second;
   msg::frame_batch batch;
   batch.connection = m.handle;
+  batch.data = st.batches->take();
   batch.data.reserve(m.buf.size());
   bool ok = in.decoder.feed(m.buf.data(), m.buf.size(), [&](const frame_view& f) {
     if (f.header.number == 0 && f.header.topic_key == hello_topic_key)
@@ -44,6 +46,8 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
   batch.acks_wanted = in.hello;
   if (!batch.frames.empty())
     self->send(st.delivery, std::move(batch));
+  else
+    st.batches->give(std::move(batch.data));
   if (!ok) {
     LINER_LOG_ERROR(in.decoder.error());
     self->close(m.handle);
@@ -51,8 +55,10 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
   }
 }
 
-caf::behavior listener_actor(listener_broker* self, int listen_fd, caf::actor delivery) {
+caf::behavior listener_actor(listener_broker* self, int listen_fd, caf::actor delivery,
+                             std::shared_ptr<buffer_pool> batches) {
   self->state.delivery = std::move(delivery);
+  self->state.batches = std::move(batches);
   self->add_doorman(listen_fd);
   return {
     [=](const caf::io::new_connection_msg& m) {
@@ -82,8 +88,10 @@ caf::behavior listener_actor(listener_broker* self, int listen_fd, caf::actor de
 
 } // namespace
 
-caf::actor spawn_listener_actor(caf::actor_system& sys, int listen_fd, caf::actor delivery) {
-  return sys.middleman().spawn_broker(listener_actor, listen_fd, std::move(delivery));
+caf::actor spawn_listener_actor(caf::actor_system& sys, int listen_fd, caf::actor delivery,
+                                std::shared_ptr<buffer_pool> batches) {
+  return sys.middleman().spawn_broker(listener_actor, listen_fd, std::move(delivery),
+                                      std::move(batches));
 }
 
 } // namespace liner

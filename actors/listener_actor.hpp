@@ -8,9 +8,15 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include <memory>
+
+#include "runtime/buffer_pool.hpp"
+
 namespace liner {
 
-/// Spawns the listener on an already bound, listening socket.
-caf::actor spawn_listener_actor(caf::actor_system& sys, int listen_fd, caf::actor delivery);
+/// Spawns the listener on an already bound, listening socket. Batch buffers
+/// come from `batches`, where the delivery actor gives them back.
+caf::actor spawn_listener_actor(caf::actor_system& sys, int listen_fd, caf::actor delivery,
+                                std::shared_ptr<buffer_pool> batches);
 
 } // namespace liner

@@ -70,10 +70,21 @@ byte_buffer route_state::take_outbox() {
   std::lock_guard<std::mutex> guard{mutex_};
   byte_buffer out;
   out.swap(outbox_);
+  outbox_.swap(spare_);
   outbox_frames_ = 0;
   alo_in_outbox_ = 0;
   wake_pending_ = false;
   return out;
+}
+
+void route_state::recycle(byte_buffer&& b) {
+  constexpr std::size_t max_spare = 16 * 1024 * 1024;
+  if (b.capacity() > max_spare)
+    return;
+  b.clear();
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (b.capacity() > spare_.capacity())
+    spare_.swap(b);
 }
 
 int64_t route_state::apply_ack(uint64_t number) {

@@ -52,6 +52,9 @@ public:
 
   /// The route actor takes everything queued so far, to write it.
   byte_buffer take_outbox();
+  /// Gives a written-out buffer back as the next outbox's storage (saves
+  /// regrowing a big buffer from scratch after every take).
+  void recycle(byte_buffer&& b);
   /// Unacked at-least-once frames, oldest first, for replay or persistence.
   std::mutex& mutex() { return mutex_; }
   std::deque<queued_frame>& unacked() { return unacked_; }
@@ -85,6 +88,7 @@ private:
   uint64_t counter_;
   uint64_t acked_ = 0;
   byte_buffer outbox_;
+  byte_buffer spare_; // empty, keeps its capacity for the next outbox
   std::size_t outbox_frames_ = 0;
   std::size_t alo_in_outbox_ = 0;
   std::deque<queued_frame> unacked_;

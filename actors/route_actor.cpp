@@ -162,9 +162,10 @@ void write_outbox(route_broker* self) {
   auto& buf = self->wr_buf(st.hdl);
   st.unsent += data.size();
   if (buf.empty())
-    buf.swap(data);
+    buf.swap(data); // data: CAF's spent buffer now
   else
     buf.insert(buf.end(), data.begin(), data.end());
+  st.ctx.route->recycle(std::move(data));
   self->flush(st.hdl);
 }
 
