@@ -21,6 +21,7 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 constexpr auto ack_flush_period = std::chrono::milliseconds(20);
 constexpr auto from_retry_period = std::chrono::seconds(1);
+constexpr std::size_t ack_every_frames = 64;
 
 // What the listener knows about one sender (connection key). It lives as
 // long as the delivery actor, so reconnects keep the dedup baseline.
@@ -109,8 +110,18 @@ private:
 
   void process(msg::frame_batch& b) {
     std::map<int32_t, uint64_t> touched;
+    std::size_t delivered_in_batch = 0;
     byte_buffer payload;
     for (auto& f : b.frames) {
+      // One read can hold thousands of frames: ack within the batch too (the
+      // frames before this one are through the callback), so a crash in the
+      // middle of a batch redelivers a few messages, not the whole batch.
+      if (delivered_in_batch >= ack_every_frames) {
+        delivered_in_batch = 0;
+        acknowledge(b, touched);
+        if (clock_type::now() - last_flush_ >= ack_flush_period)
+          flush_acks(false);
+      }
       auto ck = f.header.connection_key;
       auto& s = sender(ck);
       if (f.header.topic_key == hello_topic_key) {
@@ -125,6 +136,7 @@ private:
         continue; // already delivered
       s.last = f.header.number;
       touched[ck] = s.last;
+      ++delivered_in_batch;
       frame_view view{f.header, b.data.data() + f.offset, f.size};
       const char* data = view.data;
       std::size_t size = view.size;
@@ -156,12 +168,19 @@ private:
         LINER_LOG_ERROR("receive callback threw");
       }
     }
+    acknowledge(b, touched);
+  }
+
+  // Acks what was delivered so far: over TCP at once (senders of this
+  // project), to the store with the next flush.
+  void acknowledge(const msg::frame_batch& b, std::map<int32_t, uint64_t>& touched) {
     for (auto& [ck, n] : touched) {
       pending_acks_[ck] = n;
       if (b.acks_wanted)
         self_->send(caf::actor_cast<caf::actor>(self_->current_sender()), msg::ack_atom::value,
                     b.connection, ck, n);
     }
+    touched.clear();
   }
 
   // Writes the acks gathered since the last flush, in one transaction.
