@@ -1,0 +1,108 @@
+"""Runs the scenarios: python3 -m scenarios [--list] [--only a,b] [--store URL]
+
+Each scenario gets a fresh store (a temporary SQLite file by default, or a
+new schema on the PostgreSQL server given with --store), a time limit, and
+every process it started is killed when it ends. The summary table counts
+expected deliveries, lost, duplicated and reordered messages; the exit
+status is 1 if any scenario failed."""
+
+import argparse
+import importlib
+import sys
+import threading
+import time
+import traceback
+
+from scenarios.harness import Mesh, Store
+
+ALL = ["one_to_one", "one_to_one_for_many", "one_to_many", "many_to_many",
+       "producer_consumer", "offline_delivery", "listener_crash", "sender_restart",
+       "churn", "subscribe_unsubscribe", "big_payload"]
+
+
+def describe(name: str) -> str:
+    doc = importlib.import_module("scenarios." + name).__doc__ or ""
+    return " ".join(doc.split())
+
+
+def run_one(name: str, store_spec: str) -> dict:
+    module = importlib.import_module("scenarios." + name)
+    row = {"scenario": name, "store": "postgres" if store_spec.startswith("postgres") else "sqlite"}
+    started = time.monotonic()
+    store = Store(store_spec)
+    mesh = Mesh(store)
+    timed_out = threading.Event()
+
+    def on_time_limit():
+        timed_out.set()
+        mesh.close()  # the scenario's waits then fail at once
+
+    timer = threading.Timer(module.TIME_LIMIT, on_time_limit)
+    timer.start()
+    error = None
+    try:
+        module.run(mesh)
+    except Exception as e:  # a failed step is a failed scenario
+        error = "%s: %s" % (type(e).__name__, e)
+        if not str(e):
+            error += " " + traceback.format_exc(limit=3)
+    finally:
+        timer.cancel()
+        mesh.close()
+        store.close()
+    if timed_out.is_set():
+        error = "time limit of %d s exceeded" % module.TIME_LIMIT
+    t = mesh.tally
+    problems = list(t.problems) + ([error] if error else [])
+    row.update(peers=mesh.peer_count, messages=t.messages, lost=t.lost, duplicates=t.duplicates,
+               reordered=t.reordered, seconds=time.monotonic() - started,
+               ok=not problems, problems=problems, notes=t.notes)
+    return row
+
+
+def print_table(rows) -> None:
+    cols = ["scenario", "store", "peers", "messages", "lost", "duplicates", "reordered",
+            "time", "result"]
+    cells = [[r["scenario"], r["store"], str(r["peers"]), str(r["messages"]), str(r["lost"]),
+              str(r["duplicates"]), str(r["reordered"]), "%.1f s" % r["seconds"],
+              "ok" if r["ok"] else "FAILED"] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths))
+    print("\n" + line)
+    print("  ".join("-" * w for w in widths))
+    for row in cells:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m scenarios", description=__doc__.splitlines()[0])
+    parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    parser.add_argument("--only", help="comma-separated scenario names")
+    parser.add_argument("--store", default="sqlite",
+                        help="sqlite (default: a fresh temporary file per scenario) or a postgresql:// URL")
+    args = parser.parse_args()
+    if args.list:
+        for name in ALL:
+            print("%-22s %s" % (name, describe(name).split(": ", 1)[-1]))
+        return 0
+    names = ALL if not args.only else [n.strip() for n in args.only.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ALL]
+    if unknown:
+        parser.error("unknown scenario(s): " + ", ".join(unknown))
+    rows = []
+    for i, name in enumerate(names, 1):
+        print("[%d/%d] %-22s ..." % (i, len(names), name), end=" ", flush=True)
+        row = run_one(name, args.store)
+        rows.append(row)
+        print("%s (%.1f s)%s" % ("ok" if row["ok"] else "FAILED", row["seconds"],
+                                 ("  " + row["notes"]) if row["notes"] else ""), flush=True)
+        for p in row["problems"]:
+            print("      - " + p, flush=True)
+    print_table(rows)
+    failed = [r["scenario"] for r in rows if not r["ok"]]
+    print("\n%d of %d scenarios passed" % (len(rows) - len(failed), len(rows)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""One liner peer in its own process, for the scenarios.
+
+Started by scenarios.harness as ``python3 -m scenarios.peer --name N --topic T
+--store STORE``. It reads one JSON command per line on stdin and writes one
+JSON event per line on stdout:
+
+  {"ev": "ready", "addr": "127.0.0.1:40123"}       after a successful run
+  {"ev": "recv", "to": T, "from": F, "data": "..."}  a message (short text)
+  {"ev": "recv", "to": T, "from": F, "size": N, "sha256": "..."}  a big one
+  {"ev": "status", "kind": K, "topic": T, "peer": P, "message": M}
+  {"ev": "done", "id": I, "ok": true|false, "code": C, "error": "..."}
+
+Commands: run, stop, send (topic, prefix, first, count, alo, all, size,
+big_seed), subscribe, unsubscribe, refresh, pending, quit. Every command
+carries an "id" that its "done" event repeats.
+"""
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+import threading
+
+from scenarios.liner_import import liner
+
+_out = threading.Lock()
+
+
+def emit(**event) -> None:
+    line = json.dumps(event)
+    with _out:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+def big_payload(size: int, seed: int) -> bytes:
+    """Deterministic bytes that compress (half repeated text, half random)."""
+    rng = random.Random(seed)
+    text = (b"liner big payload %d " % seed) * (size // 40 + 1)
+    noise = rng.randbytes(size // 2)
+    return (noise + text)[:size]
+
+
+def open_client(args) -> "liner.Client":
+    if args.store.startswith("postgres"):
+        return liner.Client.new_postgres(args.name, args.topic, args.listen, args.store)
+    return liner.Client.new_sqlite(args.name, args.topic, args.listen, args.store)
+
+
+def on_receive(to: str, frm: str, data: bytes) -> None:
+    if len(data) > 200:
+        emit(ev="recv", to=to, frm=frm, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    else:
+        emit(ev="recv", to=to, frm=frm, data=data.decode("utf-8", "replace"))
+
+
+def on_status(kind: int, topic: str, peer: str, message: str) -> None:
+    emit(ev="status", kind=kind, topic=topic, peer=peer, message=message)
+
+
+def send(client, cmd) -> bool:
+    method = client.send_all if cmd.get("all") else client.send_to
+    first = cmd.get("first", 0)
+    for i in range(first, first + cmd.get("count", 1)):
+        if "big_seed" in cmd:
+            data = big_payload(cmd["size"], cmd["big_seed"] + i)
+        else:
+            data = ("%s%d" % (cmd.get("prefix", ""), i)).encode()
+        if not method(cmd["topic"], data, cmd.get("alo", True)):
+            return False
+    return True
+
+
+def handle(client, cmd) -> bool:
+    op = cmd["cmd"]
+    if op == "run":
+        ok = client.run(on_receive)
+        if ok:
+            emit(ev="ready", addr=client.published_addr())
+        return ok
+    if op == "stop":
+        return client.stop()
+    if op == "send":
+        return send(client, cmd)
+    if op == "subscribe":
+        return client.subscribe(cmd["topic"])
+    if op == "unsubscribe":
+        return client.unsubscribe(cmd["topic"])
+    if op == "refresh":
+        return client.refresh_address_topic(cmd["topic"])
+    if op == "pending":
+        emit(ev="pending", count=client.pending_count())
+        return True
+    raise ValueError("unknown command " + op)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--topic", required=True)
+    parser.add_argument("--store", required=True, help="SQLite path or postgresql:// URL")
+    parser.add_argument("--listen", default="127.0.0.1:0")
+    args = parser.parse_args()
+
+    client = open_client(args)
+    client.set_status_callback(on_status)
+    try:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            cmd = json.loads(line)
+            if cmd["cmd"] == "quit":
+                emit(ev="done", id=cmd.get("id"), ok=True, code=0, error="")
+                break
+            ok = handle(client, cmd)
+            emit(ev="done", id=cmd.get("id"), ok=bool(ok), code=client.last_error_code(),
+                 error="" if ok else client.last_error_message())
+    finally:
+        client.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
