@@ -111,6 +111,7 @@ private:
                          const void* data, std::size_t size, bool alo);
   bool check_send(const char* what, const std::string& topic, std::size_t size);
   void refresh_cache(const std::string& topic);
+  void forget_cached(const std::string& topic);
   void forget_fallback(const std::string& topic, const std::string& peer);
   void emit_internal_event(const internal_event& ev, bool alo);
   void restore_routes();

@@ -45,25 +45,32 @@ bool client_core::send_to(const std::string& topic, const void* data, std::size_
                           bool alo) {
   if (!check_send("send_to", topic, size))
     return false;
-  auto r = resolve(topic, alo);
-  if (r.code != error_code::ok)
-    return fail(r.code, r.message);
-  std::string addr;
-  {
-    std::lock_guard<std::mutex> st{state_};
-    auto& counter = round_robin_[topic];
-    auto i = counter % r.addrs.size();
-    counter = (i + 1) % r.addrs.size();
-    addr = r.addrs[i];
-    related_.insert(topic);
-  }
   std::string err;
+  std::shared_ptr<route_state> route;
+  // A cached address the store no longer knows (its listener moved while we
+  // were stopped) makes no route: resolve again from the store, once.
+  for (int attempt = 0; attempt < 2 && !route; ++attempt) {
+    auto r = resolve(topic, alo);
+    if (r.code != error_code::ok)
+      return fail(r.code, r.message);
+    std::string addr;
+    {
+      std::lock_guard<std::mutex> st{state_};
+      auto& counter = round_robin_[topic];
+      auto i = counter % r.addrs.size();
+      counter = (i + 1) % r.addrs.size();
+      addr = r.addrs[i];
+      related_.insert(topic);
+    }
+    route = ensure_route(addr, topic, "", err);
+    if (!route)
+      forget_cached(topic);
+  }
+  if (!route)
+    return fail(error_code::store, "ensure_send_route failed");
   auto key = topic_key(topic, err);
   if (!key)
     return fail(error_code::store, err);
-  auto route = ensure_route(addr, topic, "", err);
-  if (!route)
-    return fail(error_code::store, "ensure_send_route failed");
   switch (enqueue(route, *key, data, size, alo)) {
     case enqueue_result::ok:
       return ok();
@@ -78,20 +85,32 @@ bool client_core::send_all(const std::string& topic, const void* data, std::size
                            bool alo) {
   if (!check_send("send_all", topic, size))
     return false;
-  auto r = resolve(topic, alo);
-  if (r.code != error_code::ok)
-    return fail(r.code, r.message);
+  std::string err;
+  std::vector<std::shared_ptr<route_state>> routes;
+  bool missing = true;
+  // As in send_to: one new resolution if a cached address makes no route.
+  for (int attempt = 0; attempt < 2 && missing; ++attempt) {
+    auto r = resolve(topic, alo);
+    if (r.code != error_code::ok)
+      return fail(r.code, r.message);
+    routes.clear();
+    missing = false;
+    for (auto& addr : r.addrs) {
+      routes.push_back(ensure_route(addr, topic, "", err));
+      missing |= routes.back() == nullptr;
+    }
+    if (missing)
+      forget_cached(topic);
+  }
   {
     std::lock_guard<std::mutex> st{state_};
     related_.insert(topic);
   }
-  std::string err;
   auto key = topic_key(topic, err);
   if (!key)
     return fail(error_code::store, err);
   bool busy = false, failed = false;
-  for (auto& addr : r.addrs) {
-    auto route = ensure_route(addr, topic, "", err);
+  for (auto& route : routes) {
     auto res = route ? enqueue(route, *key, data, size, alo) : enqueue_result::closed;
     busy |= res == enqueue_result::busy;
     failed |= res == enqueue_result::closed;
@@ -101,6 +120,11 @@ bool client_core::send_all(const std::string& topic, const void* data, std::size
   if (failed)
     return fail(error_code::store, "send_all failed for one or more peers");
   return ok();
+}
+
+void client_core::forget_cached(const std::string& topic) {
+  std::lock_guard<std::mutex> st{state_};
+  cache_.erase(topic);
 }
 
 // -- resolution ------------------------------------------------------------------------
