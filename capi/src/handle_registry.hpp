@@ -1,0 +1,115 @@
+// The registry of live clients behind lnr_hClient handles, and what the C API
+// keeps per client besides the liner::Client: the last error set by argument
+// validation, and the strings its getters return.
+//
+// A handle is a number never reused in the process, so a stale or deleted
+// handle is always recognised. Calls look the handle up under the registry
+// lock and then hold a shared_ptr (never the lock) while they call the client,
+// so user callbacks never run under a library lock.
+#pragma once
+
+#include <liner/client.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace liner::capi {
+
+class client_entry {
+public:
+  explicit client_entry(std::unique_ptr<Client> client);
+  client_entry(const client_entry&) = delete;
+  client_entry& operator=(const client_entry&) = delete;
+
+  Client& client() { return *client_; }
+
+  /// Records a failure found by the C API before reaching the client (and
+  /// logs it). It is the last error until a call reaches the client.
+  void reject(error_code code, const std::string& message);
+  /// Called before each call that reaches the client (which sets its own).
+  void clear_rejection();
+  error_code last_error() const;
+  std::string last_error_message() const;
+
+  /// The strings returned by const char* getters.
+  enum slot { error_message_slot, advertise_slot, bound_slot, published_slot, slot_count };
+  /// Stores `value` in `s` and returns it as a C string (NULL for nullopt).
+  /// An unchanged value keeps its storage, so an earlier pointer stays valid.
+  const char* keep(slot s, const std::optional<std::string>& value);
+
+private:
+  friend class registry;
+  friend class call;
+
+  std::unique_ptr<Client> client_;
+
+  mutable std::mutex mutex_;
+  std::optional<std::pair<error_code, std::string>> rejection_;
+  std::optional<std::string> kept_[slot_count];
+
+  // Calls in progress (registry bookkeeping, under mutex_).
+  int in_flight_ = 0;
+  std::condition_variable idle_;
+};
+
+/// One API call on a handle: holds the entry alive and marks it as in use on
+/// this thread. Empty (false) for a bad handle.
+class call {
+public:
+  call() = default;
+  explicit call(std::shared_ptr<client_entry> entry);
+  ~call();
+  call(const call&) = delete;
+  call& operator=(const call&) = delete;
+
+  explicit operator bool() const { return entry_ != nullptr; }
+  client_entry* operator->() const { return entry_.get(); }
+  client_entry& entry() const { return *entry_; }
+  Client& client() const { return entry_->client(); }
+
+private:
+  std::shared_ptr<client_entry> entry_;
+};
+
+/// Marks `entry` as running one of its callbacks on this thread for the scope.
+class callback_scope {
+public:
+  explicit callback_scope(const client_entry* entry);
+  ~callback_scope();
+  callback_scope(const callback_scope&) = delete;
+  callback_scope& operator=(const callback_scope&) = delete;
+};
+
+class registry {
+public:
+  static registry& instance();
+
+  /// Registers a new client and returns its handle.
+  void* add(std::unique_ptr<Client> client);
+
+  /// Looks a handle up for a call. NULL logs "client was not created"; an
+  /// unknown or deleted handle fails silently.
+  call acquire(void* handle);
+
+  /// lnr_delete_client: unregisters, waits for calls in progress on other
+  /// threads, then destroys (stops) the client on this thread. Refused from
+  /// inside one of the client's own callbacks (or its own calls).
+  bool remove(void* handle);
+
+private:
+  using entry_map = std::unordered_map<std::uintptr_t, std::shared_ptr<client_entry>>;
+
+  registry() = default;
+  entry_map::iterator find_locked(void* handle); // under mutex_
+
+  std::mutex mutex_;
+  std::uintptr_t next_ = 0; // ids are never reused
+  entry_map entries_;
+};
+
+} // namespace liner::capi

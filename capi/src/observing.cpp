@@ -1,0 +1,65 @@
+// Observing: lnr_set_status_cb, lnr_set_log_cb, lnr_last_error_code,
+// lnr_last_error_message, lnr_version, lnr_liner_version.
+#include "export.hpp"
+
+#include <string>
+
+#include "capi_version.hpp"
+#include "handle_registry.hpp"
+#include "runtime/log.hpp"
+
+using namespace liner;
+using namespace liner::capi;
+
+extern "C" {
+
+BOOL lnr_set_status_cb(lnr_hClient client, lnr_status_cb cb, lnr_uData udata) {
+  auto c = registry::instance().acquire(client);
+  if (!c)
+    return FALSE;
+  if (!cb) {
+    c.client().set_status_callback({});
+    return TRUE;
+  }
+  // The entry outlives the callback: deleting the client stops every thread
+  // that could run it before the entry goes.
+  client_entry* entry = &c.entry();
+  c.client().set_status_callback([entry, cb, udata](status_kind kind, std::string_view topic,
+                                                    std::string_view peer,
+                                                    std::string_view message) {
+    callback_scope scope{entry};
+    std::string topic_s{topic}, peer_s{peer}, message_s{message}; // NUL-terminated
+    cb(static_cast<int>(kind), topic_s.c_str(), peer_s.c_str(), message_s.c_str(), udata);
+  });
+  return TRUE;
+}
+
+BOOL lnr_set_log_cb(lnr_log_cb cb, lnr_uData udata) {
+  if (!cb)
+    log::set_sink({});
+  else
+    log::set_sink([cb, udata](const std::string& line) { cb(line.c_str(), udata); });
+  return TRUE;
+}
+
+int lnr_last_error_code(lnr_hClient client) {
+  auto c = registry::instance().acquire(client);
+  return c ? static_cast<int>(c->last_error()) : LNR_OK;
+}
+
+const char* lnr_last_error_message(lnr_hClient client) {
+  auto c = registry::instance().acquire(client);
+  if (!c)
+    return nullptr;
+  return c->keep(client_entry::error_message_slot, c->last_error_message());
+}
+
+const char* lnr_version(void) {
+  return LINER_CAPI_VERSION;
+}
+
+const char* lnr_liner_version(void) {
+  return "1.4.1";
+}
+
+} // extern "C"

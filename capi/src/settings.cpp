@@ -1,0 +1,69 @@
+// Settings: the process-wide knobs, the advertise address and the address
+// getters (lnr_set/get_*, lnr_set_advertise_addr, lnr_advertise_addr,
+// lnr_bound_listen_addr, lnr_published_addr).
+#include "export.hpp"
+
+#include <string>
+
+#include "arg_check.hpp"
+#include "handle_registry.hpp"
+#include "runtime/knobs.hpp"
+
+using namespace liner;
+using namespace liner::capi;
+
+extern "C" {
+
+BOOL lnr_set_max_message_size(size_t n) {
+  return knobs::set_max_message_size(n) ? TRUE : FALSE;
+}
+
+size_t lnr_get_max_message_size(void) {
+  return knobs::max_message_size();
+}
+
+BOOL lnr_set_compress_threshold(size_t n) {
+  return knobs::set_compress_threshold(n) ? TRUE : FALSE;
+}
+
+size_t lnr_get_compress_threshold(void) {
+  return knobs::compress_threshold();
+}
+
+BOOL lnr_set_max_send_queue(size_t n) {
+  knobs::set_max_send_queue(n);
+  return TRUE;
+}
+
+size_t lnr_get_max_send_queue(void) {
+  return knobs::max_send_queue();
+}
+
+BOOL lnr_set_advertise_addr(lnr_hClient client, const char* addr) {
+  auto c = registry::instance().acquire(client);
+  if (!c)
+    return FALSE;
+  if (addr && !valid_utf8(addr)) {
+    c->reject(error_code::invalid_arg, "advertise address invalid UTF-8");
+    return FALSE;
+  }
+  c->clear_rejection();
+  return c.client().set_advertise_addr(addr ? addr : "") ? TRUE : FALSE;
+}
+
+const char* lnr_advertise_addr(lnr_hClient client) {
+  auto c = registry::instance().acquire(client);
+  return c ? c->keep(client_entry::advertise_slot, c.client().advertise_addr()) : nullptr;
+}
+
+const char* lnr_bound_listen_addr(lnr_hClient client) {
+  auto c = registry::instance().acquire(client);
+  return c ? c->keep(client_entry::bound_slot, c.client().bound_listen_addr()) : nullptr;
+}
+
+const char* lnr_published_addr(lnr_hClient client) {
+  auto c = registry::instance().acquire(client);
+  return c ? c->keep(client_entry::published_slot, c.client().published_addr()) : nullptr;
+}
+
+} // extern "C"
