@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Optional
 
 from . import _lib
+from . import constants as _constants
+from . import errors as _errors
 from ._inbox import Message
 from .client import Client, ReceiveCallback, StatusCallback
 from .constants import (
@@ -116,44 +118,7 @@ __all__ = [
     "Message",
     "ReceiveCallback",
     "StatusCallback",
-    "StatusKind",
-    "ErrorCode",
-    "INTERNAL_CHANNEL",
-    "PEER_CONNECTED",
-    "PEER_DISCONNECTED",
-    "PEER_SUBSCRIBED",
-    "PEER_UNSUBSCRIBED",
-    "SENDER_ROUTE_LOST",
-    "SENDER_STORE_ERROR",
-    "SENDER_SEND_ERROR",
-    "LISTENER_STORE_ERROR",
-    "SENDER_BUSY",
-    "OK",
-    "ERR_NOT_RUNNING",
-    "ERR_ALREADY_RUNNING",
-    "ERR_SELF_TOPIC",
-    "ERR_INTERNAL_TOPIC",
-    "ERR_NO_ADDR",
-    "ERR_BIND",
-    "ERR_STORE",
-    "ERR_INVALID_ARG",
-    "ERR_CLEAR_WHILE_RUNNING",
-    "ERR_STARTUP",
-    "ERR_BUSY",
-    "LinerError",
-    "LibraryNotFoundError",
-    "ClientInitError",
-    "ClientClosedError",
-    "NotRunningError",
-    "AlreadyRunningError",
-    "SelfTopicError",
-    "InternalTopicError",
-    "NoAddrError",
-    "BindError",
-    "StoreError",
-    "InvalidArgError",
-    "ClearWhileRunningError",
-    "StartupError",
-    "BusyError",
-    "error_for",
 ]
+# The constants and the error classes, as their modules list them.
+__all__ += _constants.__all__
+__all__ += _errors.__all__
