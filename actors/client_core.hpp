@@ -104,6 +104,8 @@ private:
 
   // -- routing (client_routing.cpp) --------------------------------------------
   resolved resolve(const std::string& topic, bool alo);
+  resolved routes_for(const std::string& topic, bool alo, bool all,
+                      std::vector<std::shared_ptr<route_state>>& routes);
   std::shared_ptr<route_state> ensure_route(const std::string& addr, const std::string& topic,
                                             const std::string& listener_name, std::string& error);
   std::optional<int32_t> topic_key(const std::string& topic, std::string& error);

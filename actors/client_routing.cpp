@@ -45,33 +45,17 @@ bool client_core::send_to(const std::string& topic, const void* data, std::size_
                           bool alo) {
   if (!check_send("send_to", topic, size))
     return false;
-  std::string err;
-  std::shared_ptr<route_state> route;
-  // A cached address the store no longer knows (its listener moved while we
-  // were stopped) makes no route: resolve again from the store, once.
-  for (int attempt = 0; attempt < 2 && !route; ++attempt) {
-    auto r = resolve(topic, alo);
-    if (r.code != error_code::ok)
-      return fail(r.code, r.message);
-    std::string addr;
-    {
-      std::lock_guard<std::mutex> st{state_};
-      auto& counter = round_robin_[topic];
-      auto i = counter % r.addrs.size();
-      counter = (i + 1) % r.addrs.size();
-      addr = r.addrs[i];
-      related_.insert(topic);
-    }
-    route = ensure_route(addr, topic, "", err);
-    if (!route)
-      forget_cached(topic);
-  }
-  if (!route)
+  std::vector<std::shared_ptr<route_state>> routes;
+  auto r = routes_for(topic, alo, false, routes);
+  if (r.code != error_code::ok)
+    return fail(r.code, r.message);
+  if (!routes.front())
     return fail(error_code::store, "ensure_send_route failed");
+  std::string err;
   auto key = topic_key(topic, err);
   if (!key)
     return fail(error_code::store, err);
-  switch (enqueue(route, *key, data, size, alo)) {
+  switch (enqueue(routes.front(), *key, data, size, alo)) {
     case enqueue_result::ok:
       return ok();
     case enqueue_result::busy:
@@ -85,27 +69,11 @@ bool client_core::send_all(const std::string& topic, const void* data, std::size
                            bool alo) {
   if (!check_send("send_all", topic, size))
     return false;
-  std::string err;
   std::vector<std::shared_ptr<route_state>> routes;
-  bool missing = true;
-  // As in send_to: one new resolution if a cached address makes no route.
-  for (int attempt = 0; attempt < 2 && missing; ++attempt) {
-    auto r = resolve(topic, alo);
-    if (r.code != error_code::ok)
-      return fail(r.code, r.message);
-    routes.clear();
-    missing = false;
-    for (auto& addr : r.addrs) {
-      routes.push_back(ensure_route(addr, topic, "", err));
-      missing |= routes.back() == nullptr;
-    }
-    if (missing)
-      forget_cached(topic);
-  }
-  {
-    std::lock_guard<std::mutex> st{state_};
-    related_.insert(topic);
-  }
+  auto r = routes_for(topic, alo, true, routes);
+  if (r.code != error_code::ok)
+    return fail(r.code, r.message);
+  std::string err;
   auto key = topic_key(topic, err);
   if (!key)
     return fail(error_code::store, err);
@@ -120,6 +88,43 @@ bool client_core::send_all(const std::string& topic, const void* data, std::size
   if (failed)
     return fail(error_code::store, "send_all failed for one or more peers");
   return ok();
+}
+
+// The routes a send goes to: one address of the topic (round robin) or all
+// of them. A cached address the store no longer knows (its listener moved
+// while we were stopped) makes no route: resolve again from the store, once.
+// Addresses that still make no route are null entries.
+client_core::resolved client_core::routes_for(const std::string& topic, bool alo, bool all,
+                                              std::vector<std::shared_ptr<route_state>>& routes) {
+  std::string err;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto r = resolve(topic, alo);
+    if (r.code != error_code::ok)
+      return r;
+    std::vector<std::string> chosen;
+    {
+      std::lock_guard<std::mutex> st{state_};
+      related_.insert(topic);
+      if (all) {
+        chosen = std::move(r.addrs);
+      } else {
+        auto& counter = round_robin_[topic];
+        auto i = counter % r.addrs.size();
+        counter = (i + 1) % r.addrs.size();
+        chosen.push_back(r.addrs[i]);
+      }
+    }
+    routes.clear();
+    bool missing = false;
+    for (auto& addr : chosen) {
+      routes.push_back(ensure_route(addr, topic, "", err));
+      missing |= routes.back() == nullptr;
+    }
+    if (!missing)
+      break;
+    forget_cached(topic);
+  }
+  return {};
 }
 
 void client_core::forget_cached(const std::string& topic) {
