@@ -280,11 +280,12 @@ void finish_stop(route_broker* self, caf::response_promise rp) {
   auto& st = self->state;
   auto route = st.ctx.route;
   route->close();
-  if (st.at == phase::connected)
-    write_outbox(self);
   // What is written (a goodbye event, say) still goes out: the stream is
-  // closed once CAF reports every byte sent (or after a grace period).
-  st.stream_open = st.at == phase::connected || st.at == phase::replaying;
+  // closed once CAF reports every byte sent (or after a grace period). No
+  // replay is in flight here: a stop waits for it.
+  st.stream_open = st.at == phase::connected;
+  if (st.stream_open)
+    write_outbox(self);
   st.at = phase::stopped;
   if (st.stream_open) {
     if (st.unsent == 0)
