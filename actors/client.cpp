@@ -27,7 +27,7 @@ std::unique_ptr<Client> make_client(const std::string& unique_name, const std::s
   if (localhost.empty())
     return fail("localhost empty");
   try {
-    std::shared_ptr<Store> store = open();
+    std::unique_ptr<Store> store = open();
     return wrap(client_core::create(unique_name, topic, localhost, std::move(store)));
   } catch (const std::exception& e) {
     return fail(e.what());
@@ -79,7 +79,7 @@ std::unique_ptr<Client> Client::create_sqlite(const std::string& unique_name,
   return make_client(
     unique_name, topic, localhost, error,
     [&] {
-      auto store = open_sqlite_store(path, unique_name);
+      auto store = open_sqlite_store(path, unique_name, knobs::store_timeout());
       store->set_source_topic(topic);
       auto json = trim(receivers_json);
       if (!json.empty()) {
@@ -105,7 +105,7 @@ std::unique_ptr<Client> Client::create_postgres(const std::string& unique_name,
                                                 const std::string& localhost,
                                                 const std::string& url, std::string* error) {
   return make_client(
-    unique_name, topic, localhost, error, [&] { return open_postgres_store(url, unique_name); },
+    unique_name, topic, localhost, error, [&] { return open_postgres_store(url, unique_name, knobs::store_timeout()); },
     [](std::shared_ptr<client_core> c) { return std::unique_ptr<Client>(new Client(std::move(c))); });
 }
 

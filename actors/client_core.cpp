@@ -19,7 +19,7 @@ constexpr auto actor_stop_timeout = std::chrono::seconds(60);
 }
 
 client_core::client_core(std::string unique_name, std::string topic, std::string localhost,
-                         std::shared_ptr<Store> store)
+                         std::unique_ptr<Store> store)
   : unique_name_(std::move(unique_name)), topic_(std::move(topic)),
     localhost_(std::move(localhost)), runtime_(actor_runtime::acquire()) {
   store_actor_ = spawn_store_actor(system(), std::move(store));
@@ -27,7 +27,7 @@ client_core::client_core(std::string unique_name, std::string topic, std::string
 
 std::shared_ptr<client_core> client_core::create(std::string unique_name, std::string topic,
                                                  std::string localhost,
-                                                 std::shared_ptr<Store> store) {
+                                                 std::unique_ptr<Store> store) {
   store->set_source_topic(topic);
   store->set_source_localhost(localhost);
   thread_logger_scope scope; // starts the system and spawns
@@ -49,7 +49,8 @@ void client_core::shutdown() {
   stop();
   guard.lock();
   shut_down_ = true;
-  caf::actor client_actor, store_actor;
+  caf::actor client_actor;
+  store_actor store_actor;
   std::swap(client_actor, client_actor_);
   std::swap(store_actor, store_actor_);
   guard.unlock();
@@ -94,9 +95,6 @@ std::string client_core::last_error_message() const {
   return last_message_;
 }
 
-std::string client_core::store_call(std::function<void(Store&)> job) {
-  return call_store(system(), store_actor_, std::move(job));
-}
 
 // -- status ------------------------------------------------------------------------
 
@@ -168,25 +166,14 @@ bool client_core::run(receive_callback on_receive) {
     for (auto& s : subscriptions_)
       subs.push_back(s.first);
   }
-  int32_t own_key = 0, internal_key = 0;
-  std::map<std::string, int32_t> sub_keys;
-  err = store_call([&](Store& s) {
-    for (auto& t : subs)
-      s.unregist_topic(t);
-    s.set_source_localhost(published);
-    s.regist_topic(topic_);
-    own_key = s.get_topic_key(topic_);
-    internal_key = s.get_topic_key(internal_channel_topic);
-    for (auto& t : subs) {
-      s.regist_topic(t);
-      sub_keys[t] = s.get_topic_key(t);
-    }
-  });
-  if (!err.empty()) {
-    store_call([&](Store& s) { s.set_source_localhost(localhost_); });
+  auto keys = store(req::join_catalog{published, subs});
+  if (!keys) {
+    store(req::leave_catalog{{topic_}, localhost_});
     close(fd);
-    return fail(error_code::store, err);
+    return fail(keys.error().code, keys.error().message);
   }
+  int32_t own_key = keys->own, internal_key = keys->internal;
+  auto& sub_keys = keys->subscriptions;
   {
     std::lock_guard<std::mutex> st{state_};
     published_ = published;
@@ -215,13 +202,10 @@ bool client_core::run(receive_callback on_receive) {
   restore_routes();
 
   // Join the internal channel, then tell the mesh.
-  err = store_call([&](Store& s) { s.regist_topic(internal_channel_topic); });
-  if (!err.empty()) {
+  auto joined = store(req::register_topics{{internal_channel_topic}});
+  if (!joined) {
     running_ = false;
-    store_call([&](Store& s) {
-      s.unregist_topic(topic_);
-      s.set_source_localhost(localhost_);
-    });
+    store(req::leave_catalog{{topic_}, localhost_});
     {
       std::lock_guard<std::mutex> st{state_};
       published_.reset();
@@ -251,14 +235,11 @@ bool client_core::stop() {
     for (auto& s : subscriptions_)
       subs.push_back(s.first);
   }
-  auto err = store_call([&](Store& s) {
-    for (auto& t : subs)
-      s.unregist_topic(t);
-    s.unregist_topic(topic_);
-    s.unregist_topic(internal_channel_topic);
-  });
-  if (!err.empty())
-    LINER_LOG_ERROR("stop: " + err);
+  subs.push_back(topic_);
+  subs.push_back(internal_channel_topic);
+  auto left = store(req::leave_catalog{subs, localhost_});
+  if (!left)
+    LINER_LOG_ERROR("stop: " + left.error().message);
   emit_internal_event({"client_disconnected", unique_name_, topic_, ""}, false);
   running_ = false;
   {
@@ -268,7 +249,6 @@ bool client_core::stop() {
     subscriptions_.clear();
     published_.reset();
   }
-  store_call([&](Store& s) { s.set_source_localhost(localhost_); });
   // Callbacks may call back into the client while we wait for the actors:
   // wait without the lifecycle lock, as liner does.
   guard.unlock();
@@ -317,13 +297,13 @@ bool client_core::subscribe(const std::string& topic) {
     return fail(error_code::self_topic, "you can't subscribe on your own topic");
   if (topic == internal_channel_topic)
     return fail(error_code::internal_topic, "you can't subscribe on internal channel topic");
-  int32_t key = 0;
-  auto err = store_call([&](Store& s) {
-    s.regist_topic(topic);
-    key = s.get_topic_key(topic);
-  });
-  if (!err.empty())
-    return fail(error_code::store, "subscribe failed");
+  auto subscribed = store(req::subscribe{topic});
+  if (!subscribed)
+    LINER_LOG_ERROR("subscribe " + topic + ": " + subscribed.error().message);
+  if (!subscribed)
+    return fail(error_code::store, "subscribe failed"); // liner's text; the cause is logged
+
+  int32_t key = *subscribed;
   {
     std::lock_guard<std::mutex> st{state_};
     subscriptions_[topic] = key;
@@ -343,9 +323,11 @@ bool client_core::unsubscribe(const std::string& topic) {
     return fail(error_code::self_topic, "you can't unsubscribe on your own topic");
   if (topic == internal_channel_topic)
     return fail(error_code::internal_topic, "you can't unsubscribe on internal channel topic");
-  auto err = store_call([&](Store& s) { s.unregist_topic(topic); });
-  if (!err.empty())
-    return fail(error_code::store, "unsubscribe failed");
+  auto done = store(req::unregister_topic{topic});
+  if (!done) {
+    LINER_LOG_ERROR("unsubscribe " + topic + ": " + done.error().message);
+    return fail(error_code::store, "unsubscribe failed"); // liner's text
+  }
   {
     std::lock_guard<std::mutex> st{state_};
     auto it = subscriptions_.find(topic);
@@ -360,38 +342,40 @@ bool client_core::unsubscribe(const std::string& topic) {
 }
 
 bool client_core::refresh_address_topic(const std::string& topic) {
-  std::vector<std::string> addrs;
-  auto err = store_call([&](Store& s) { addrs = s.get_addresses_of_topic(topic); });
-  std::lock_guard<std::mutex> st{state_};
-  if (!err.empty()) {
-    cache_.erase(topic);
-    set_error(error_code::store, err);
-    return false;
+  auto found = store(req::resolve_topic{topic, false});
+  if (!found) {
+    forget_cached(topic);
+    return fail(error_code::store, found.error().message);
   }
-  if (addrs.empty()) {
-    cache_.erase(topic);
-    // Nobody serves the topic now: the at-least-once fallback forgets it.
-    for (auto& [addr, route] : routes_)
-      route->forget_topic(topic);
-    set_error(error_code::no_addr, "not found addr for topic " + topic);
-    return false;
+  if (found->addrs.empty()) {
+    // Nobody serves the topic now: the at-least-once fallback forgets it,
+    // in memory and in the store.
+    {
+      std::lock_guard<std::mutex> st{state_};
+      cache_.erase(topic);
+      for (auto& [addr, route] : routes_)
+        route->forget_topic(topic);
+    }
+    store(req::forget_topic_routes{topic});
+    return fail(error_code::no_addr, "not found addr for topic " + topic);
   }
-  cache_[topic] = std::move(addrs);
-  related_.insert(topic);
-  set_error(error_code::ok, "");
-  return true;
+  {
+    std::lock_guard<std::mutex> st{state_};
+    cache_[topic] = std::move(found->addrs);
+    related_.insert(topic);
+  }
+  return ok();
 }
 
 std::optional<std::vector<address_entry>> client_core::list_addresses(const std::string& topic) {
-  std::vector<topic_row> rows;
-  auto err = store_call([&](Store& s) { rows = s.get_topic_directory(topic); });
-  if (!err.empty()) {
-    fail(error_code::store, err);
+  auto rows = store(req::topic_directory{topic});
+  if (!rows) {
+    fail(error_code::store, rows.error().message);
     return std::nullopt;
   }
   std::vector<address_entry> out;
   std::vector<std::string> addrs;
-  for (auto& r : rows) {
+  for (auto& r : *rows) {
     addrs.push_back(r.addr);
     out.push_back({r.addr, r.client_name});
   }
@@ -409,25 +393,23 @@ std::optional<std::vector<address_entry>> client_core::list_addresses(const std:
 // -- offline queues ---------------------------------------------------------------------
 
 int64_t client_core::pending_count() {
-  int64_t n = 0;
-  auto err = store_call([&](Store& s) { n = s.pending_count(); });
-  if (!err.empty()) {
-    fail(error_code::store, err);
+  auto n = store(req::pending_count{});
+  if (!n) {
+    fail(error_code::store, n.error().message);
     return -1;
   }
   ok();
-  return n;
+  return *n;
 }
 
 std::optional<std::vector<pending_entry>> client_core::pending_by_peer() {
-  std::vector<pending_row> rows;
-  auto err = store_call([&](Store& s) { rows = s.pending_by_peer(); });
-  if (!err.empty()) {
-    fail(error_code::store, err);
+  auto rows = store(req::pending_by_peer{});
+  if (!rows) {
+    fail(error_code::store, rows.error().message);
     return std::nullopt;
   }
   std::vector<pending_entry> out;
-  for (auto& r : rows)
+  for (auto& r : *rows)
     out.push_back({r.addr, r.listener_topic, r.listener_name, r.count});
   ok();
   return out;
@@ -438,8 +420,8 @@ bool client_core::clear_stored_messages() {
   if (running_)
     return fail(error_code::clear_while_running,
                 "you can't clear_stored_messages because client already is running");
-  auto err = store_call([](Store& s) { s.clear_stored_messages(); });
-  return err.empty() ? ok() : fail(error_code::store, err);
+  auto done = store(req::clear_stored_messages{});
+  return done ? ok() : fail(error_code::store, done.error().message);
 }
 
 bool client_core::clear_addresses_of_topic() {
@@ -447,8 +429,8 @@ bool client_core::clear_addresses_of_topic() {
   if (running_)
     return fail(error_code::clear_while_running,
                 "you can't clear_addresses_of_topic because client already is running");
-  auto err = store_call([](Store& s) { s.clear_addresses_of_topic(); });
-  return err.empty() ? ok() : fail(error_code::store, err);
+  auto done = store(req::clear_topic_addresses{});
+  return done ? ok() : fail(error_code::store, done.error().message);
 }
 
 // -- addresses ---------------------------------------------------------------------------

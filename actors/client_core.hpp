@@ -24,6 +24,7 @@
 #include "actors/actor_runtime.hpp"
 #include "actors/delivery_actor.hpp"
 #include "actors/route.hpp"
+#include "actors/store_actor.hpp"
 #include "stores/store.hpp"
 
 namespace liner {
@@ -33,7 +34,7 @@ public:
   /// Opens nothing itself: `store` is already open. Returns nullptr with
   /// `error` set on failure.
   static std::shared_ptr<client_core> create(std::string unique_name, std::string topic,
-                                             std::string localhost, std::shared_ptr<Store> store);
+                                             std::string localhost, std::unique_ptr<Store> store);
   ~client_core() override;
 
   /// Stops and exits every actor of the client. Called by ~Client.
@@ -89,7 +90,7 @@ public:
 
 private:
   client_core(std::string unique_name, std::string topic, std::string localhost,
-              std::shared_ptr<Store> store);
+              std::unique_ptr<Store> store);
 
   struct resolved {
     error_code code = error_code::ok;
@@ -98,7 +99,10 @@ private:
   };
 
   // -- helpers (client_core.cpp) ---------------------------------------------
-  std::string store_call(std::function<void(Store&)> job);
+  template <class R>
+  store_answer<R> store(R request) {
+    return call_store(system(), store_actor_, std::move(request));
+  }
   bool ok();
   bool fail(error_code code, const std::string& message);
 
@@ -127,7 +131,7 @@ private:
   const std::string topic_;
   const std::string localhost_;
   std::shared_ptr<actor_runtime> runtime_;
-  caf::actor store_actor_;
+  store_actor store_actor_;
   caf::actor client_actor_;
 
   // -- lifecycle (lifecycle_; the actor handles under state_) ---------------------

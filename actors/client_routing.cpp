@@ -141,26 +141,21 @@ client_core::resolved client_core::resolve(const std::string& topic, bool alo) {
     if (it != cache_.end() && !it->second.empty())
       return {error_code::ok, "", it->second};
   }
-  std::vector<std::string> addrs;
-  std::vector<listener_row> remembered;
-  auto err = store_call([&](Store& s) {
-    addrs = s.get_addresses_of_topic(topic);
-    if (addrs.empty() && alo)
-      remembered = s.get_listeners_of_sender();
-  });
+  auto found = store(req::resolve_topic{topic, alo});
   std::lock_guard<std::mutex> st{state_};
-  if (!err.empty()) {
+  if (!found) {
     cache_.erase(topic);
-    return {error_code::store, err, {}};
+    return {error_code::store, found.error().message, {}};
   }
+  auto addrs = std::move(found->addrs);
   if (addrs.empty() && alo) {
     // The peer left the catalog: keep queueing for the routes that carried
     // this topic (every topic sent to an address, not just the first).
     for (auto& [name, route] : routes_)
       if (route->has_topic(topic))
         addrs.push_back(route->addr());
-    for (auto& row : remembered)
-      if (row.listener_topic == topic && std::find(addrs.begin(), addrs.end(), row.addr) == addrs.end())
+    for (auto& row : found->remembered)
+      if (std::find(addrs.begin(), addrs.end(), row.addr) == addrs.end())
         addrs.push_back(row.addr);
     std::sort(addrs.begin(), addrs.end());
   }
@@ -179,69 +174,60 @@ std::optional<int32_t> client_core::topic_key(const std::string& topic, std::str
     if (it != topic_keys_.end())
       return it->second;
   }
-  int32_t key = 0;
-  error = store_call([&](Store& s) { key = s.get_topic_key(topic); });
-  if (!error.empty())
+  auto key = store(req::topic_key{topic});
+  if (!key) {
+    error = key.error().message;
     return std::nullopt;
+  }
   std::lock_guard<std::mutex> st{state_};
-  topic_keys_[topic] = key;
-  return key;
+  topic_keys_[topic] = *key;
+  return *key;
 }
 
 std::shared_ptr<route_state> client_core::ensure_route(const std::string& addr,
                                                        const std::string& topic,
                                                        const std::string& listener_name,
                                                        std::string& error) {
+  // A route that carries a topic for the first time remembers it in the
+  // store (the at-least-once fallback finds it there after a restart).
+  bool first_time = false;
   auto known = [&](const std::string& name) -> std::shared_ptr<route_state> {
     auto it = routes_.find(name);
     if (it == routes_.end())
       return nullptr;
     route_names_[addr] = name;
-    it->second->add_topic(topic);
+    first_time = it->second->add_topic(topic);
     return it->second;
   };
+  std::shared_ptr<route_state> route;
   {
     std::lock_guard<std::mutex> st{state_};
     auto n = route_names_.find(addr);
     if (n != route_names_.end())
-      if (auto route = known(n->second))
-        return route;
-    if (!listener_name.empty())
-      if (auto route = known(listener_name))
-        return route;
+      route = known(n->second);
+    if (!route && !listener_name.empty())
+      route = known(listener_name);
   }
-  std::string name = listener_name;
-  int32_t ck = 0;
-  uint64_t counter = 0;
-  error = store_call([&](Store& s) {
-    if (name.empty()) {
-      auto found = s.get_listener_unique_name(topic, addr);
-      if (!found)
-        throw store_error("no listener name known for " + addr);
-      name = *found;
-    }
-    ck = s.get_connection_key_for_sender(name);
-    s.set_sender_topic_by_connection_key_from_sender(ck);
-    s.save_listener_for_sender(addr, topic, name);
-    // Numbering continues after the ack and after anything still queued.
-    counter = s.get_last_mess_number_for_sender(ck);
-    if (auto last = s.load_last_message_for_sender(ck)) {
-      frame_view f;
-      std::string decode_error;
-      if (decode_frame(last->data(), last->size(), f, decode_error))
-        counter = std::max(counter, f.header.number);
-    }
-  });
-  if (!error.empty())
+  if (route) {
+    if (first_time)
+      store(req::remember_route{addr, topic, route->listener_name});
+    return route;
+  }
+  auto info = store(req::open_route{addr, topic, listener_name});
+  if (!info) {
+    error = info.error().message;
     return nullptr;
+  }
   std::lock_guard<std::mutex> st{state_};
   if (!running_) {
     error = "client not is running";
     return nullptr;
   }
-  if (auto route = known(name))
-    return route;
-  auto route = std::make_shared<route_state>(addr, ck, name, topic, counter);
+  if (auto existing = known(info->listener_name))
+    return existing;
+  auto& name = info->listener_name;
+  route = std::make_shared<route_state>(addr, info->connection_key, name, topic, info->counter,
+                                        info->queued);
   thread_logger_scope scope; // spawns
   route->set_actor(spawn_route_actor(system(), {route, store_actor_, client_actor_}));
   routes_[name] = route;
@@ -262,43 +248,28 @@ std::vector<std::shared_ptr<route_state>> client_core::take_routes() {
 // Routes of a previous run that still hold stored messages come back at
 // once, at the listener's current address if it moved.
 void client_core::restore_routes() {
-  struct restore {
-    std::string addr, topic, name;
-  };
-  std::vector<restore> todo;
-  auto err = store_call([&](Store& s) {
-    for (auto& p : s.pending_by_peer()) {
-      if (p.count == 0)
-        continue;
-      std::string addr = p.addr;
-      for (auto& row : s.get_topic_directory(p.listener_topic))
-        if (row.client_name == p.listener_name)
-          addr = row.addr;
-      todo.push_back({addr, p.listener_topic, p.listener_name});
-    }
-  });
-  if (!err.empty()) {
-    emit_status(status_kind::sender_store_error, "", "", "restoring routes: " + err);
+  auto todo = store(req::routes_to_restore{});
+  if (!todo) {
+    emit_status(status_kind::sender_store_error, "", "", "restoring routes: " + todo.error().message);
     return;
   }
-  for (auto& r : todo) {
+  for (auto& r : *todo) {
     std::string route_err;
-    ensure_route(r.addr, r.topic, r.name, route_err);
+    ensure_route(r.addr, r.topic, r.listener_name, route_err);
   }
 }
 
 // -- cache maintenance -------------------------------------------------------------------
 
 void client_core::refresh_cache(const std::string& topic) {
-  std::vector<std::string> addrs;
-  auto err = store_call([&](Store& s) { addrs = s.get_addresses_of_topic(topic); });
-  if (!err.empty())
+  auto found = store(req::resolve_topic{topic, false});
+  if (!found)
     return;
   std::lock_guard<std::mutex> st{state_};
-  if (addrs.empty())
+  if (found->addrs.empty())
     cache_.erase(topic);
   else
-    cache_[topic] = std::move(addrs);
+    cache_[topic] = std::move(found->addrs);
 }
 
 void client_core::forget_fallback(const std::string& topic, const std::string& peer) {
@@ -308,7 +279,7 @@ void client_core::forget_fallback(const std::string& topic, const std::string& p
     if (it != routes_.end())
       it->second->forget_topic(topic);
   }
-  store_call([&](Store& s) { s.remove_sender_listeners_on_topic(topic); });
+  store(req::forget_topic_routes{topic});
 }
 
 void client_core::on_route_lost(const std::string& addr) {
@@ -323,10 +294,9 @@ void client_core::on_route_lost(const std::string& addr) {
 // -- internal channel ----------------------------------------------------------------------
 
 void client_core::emit_internal_event(const internal_event& ev, bool alo) {
-  std::vector<topic_row> peers;
-  auto err = store_call([&](Store& s) { peers = s.get_topic_directory(internal_channel_topic); });
-  if (!err.empty()) {
-    LINER_LOG_ERROR("emit " + ev.event + ": " + err);
+  auto peers = store(req::topic_directory{internal_channel_topic});
+  if (!peers) {
+    LINER_LOG_ERROR("emit " + ev.event + ": " + peers.error().message);
     return;
   }
   int32_t key;
@@ -337,7 +307,7 @@ void client_core::emit_internal_event(const internal_event& ev, bool alo) {
     own = published_;
   }
   auto json = ev.to_json();
-  for (auto& p : peers) {
+  for (auto& p : *peers) {
     if (p.client_name == unique_name_ || (own && p.addr == *own))
       continue;
     std::string route_err;
@@ -371,7 +341,7 @@ void client_core::follow_listener(const std::string& name, const std::string& ad
   }
   on_route_lost(old_addr);
   caf::anon_send(route->actor(), msg::connect_atom::value, addr);
-  store_call([&](Store& s) { s.save_listener_for_sender(addr, route->first_topic, name); });
+  store(req::remember_route{addr, route->first_topic, name});
 }
 
 void client_core::on_internal_event(const internal_event& ev) {

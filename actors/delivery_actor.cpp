@@ -11,7 +11,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/route.hpp"
-#include "actors/store_actor.hpp"
+#include "runtime/defaults.hpp"
 #include "runtime/log.hpp"
 
 namespace liner {
@@ -19,9 +19,10 @@ namespace liner {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-constexpr auto ack_flush_period = std::chrono::milliseconds(20);
-constexpr auto from_retry_period = std::chrono::seconds(1);
-constexpr std::size_t ack_every_frames = 64;
+using defaults::ack_every_frames;
+using defaults::ack_flush_period;
+using defaults::from_retry_period;
+using acks_written = store_answer<req::write_acks>;
 
 // What the listener knows about one sender (connection key). It lives as
 // long as the delivery actor, so reconnects keep the dedup baseline.
@@ -47,6 +48,7 @@ public:
         if (clock_type::now() - last_flush_ >= ack_flush_period)
           flush_acks(false);
       },
+      [&](acks_written& r) { on_acks_written(r); },
       [&](msg::stop_atom) -> bool {
         running = false;
         return flush_acks(true);
@@ -61,13 +63,11 @@ private:
       return it->second;
     auto& s = senders_[ck];
     // The baseline comes from the store the first time a key is seen.
-    uint64_t baseline = 0;
-    auto err = call_store(self_->system(), ctx_.store,
-                          [&](Store& st) { baseline = st.get_last_mess_number_for_listener(ck); });
-    if (!err.empty())
+    auto baseline = call_store(self_->system(), ctx_.store, req::read_ack{ck});
+    if (!baseline)
       ctx_.hooks->emit_status(status_kind::listener_store_error, "", "",
-                              "get_last_mess_number_for_listener: " + err);
-    s.last = baseline;
+                              "get_last_mess_number_for_listener: " + baseline.error().message);
+    s.last = baseline ? *baseline : 0;
     return s;
   }
 
@@ -75,16 +75,14 @@ private:
     if (s.from_known || clock_type::now() - s.from_tried < from_retry_period)
       return s.from;
     s.from_tried = clock_type::now();
-    std::optional<std::string> topic;
-    auto err = call_store(self_->system(), ctx_.store,
-                          [&](Store& st) { topic = st.get_sender_topic_by_connection_key(ck); });
-    if (err.empty() && topic) {
-      s.from = *topic;
+    auto topic = call_store(self_->system(), ctx_.store, req::sender_topic{ck});
+    if (topic && *topic) {
+      s.from = **topic;
       s.from_known = true;
     } else {
       ctx_.hooks->emit_status(status_kind::listener_store_error, "", "",
                               "get_sender_topic conn_key " + std::to_string(ck) + ": "
-                                + (err.empty() ? "unknown connection key" : err));
+                                + (topic ? "unknown connection key" : topic.error().message));
     }
     return s.from;
   }
@@ -183,40 +181,59 @@ private:
     touched.clear();
   }
 
-  // Writes the acks gathered since the last flush, in one transaction.
+  // Writes the acks gathered since the last flush, in one transaction. An
+  // ack leaves pending_acks_ only once the store has it: a failed write is
+  // tried again at the next flush, never skipped. One write is in flight at
+  // a time; its answer arrives as a message (on_acks_written).
   bool flush_acks(bool wait) {
     last_flush_ = clock_type::now();
     if (pending_acks_.empty())
       return true;
     std::vector<std::pair<int32_t, uint64_t>> acks(pending_acks_.begin(), pending_acks_.end());
-    pending_acks_.clear();
-    auto job = [acks](Store& st) { st.set_last_mess_numbers_from_listener(acks); };
     if (!wait) {
-      // Fire and forget, but a failure is still reported (from the store
-      // actor's thread; stop() flushes synchronously after these jobs).
-      auto hooks = ctx_.hooks;
-      caf::anon_send(ctx_.store, msg::store_job{[job, hooks](Store& st) {
-                       try {
-                         job(st);
-                       } catch (const std::exception& e) {
-                         hooks->emit_status(status_kind::listener_store_error, "", "",
-                                            std::string("set_last_mess_number_from_listener: ")
-                                              + e.what());
-                       }
-                     }});
+      if (writing_)
+        return true;
+      writing_ = std::move(acks);
+      self_->send(ctx_.store, with_deadline(req::write_acks{*writing_}));
       return true;
     }
-    auto err = call_store(self_->system(), ctx_.store, job);
-    if (!err.empty())
-      ctx_.hooks->emit_status(status_kind::listener_store_error, "", "",
-                              "set_last_mess_number_from_listener: " + err);
-    return err.empty();
+    auto written = call_store(self_->system(), ctx_.store, req::write_acks{acks});
+    acks_stored(acks, written);
+    return written.ok();
+  }
+
+  void on_acks_written(acks_written& r) {
+    if (!writing_)
+      return;
+    auto acks = std::move(*writing_);
+    writing_.reset();
+    acks_stored(acks, r);
+  }
+
+  // Forgets the acks the store now has (unless a newer one came meanwhile);
+  // reports a failure once per outage.
+  void acks_stored(const std::vector<std::pair<int32_t, uint64_t>>& acks, const acks_written& r) {
+    if (!r) {
+      if (!ack_outage_)
+        ctx_.hooks->emit_status(status_kind::listener_store_error, "", "",
+                                "set_last_mess_number_from_listener: " + r.error().message);
+      ack_outage_ = true;
+      return;
+    }
+    ack_outage_ = false;
+    for (auto& [ck, n] : acks) {
+      auto it = pending_acks_.find(ck);
+      if (it != pending_acks_.end() && it->second == n)
+        pending_acks_.erase(it);
+    }
   }
 
   caf::blocking_actor* self_;
   delivery_context ctx_;
   std::unordered_map<int32_t, sender_state> senders_;
-  std::map<int32_t, uint64_t> pending_acks_;
+  std::map<int32_t, uint64_t> pending_acks_; // delivered, not yet in the store
+  std::optional<std::vector<std::pair<int32_t, uint64_t>>> writing_; // the write in flight
+  bool ack_outage_ = false;
   clock_type::time_point last_flush_ = clock_type::now();
 };
 

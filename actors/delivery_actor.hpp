@@ -17,6 +17,7 @@
 #include <string_view>
 #include <thread>
 
+#include "actors/store_actor.hpp"
 #include "runtime/buffer_pool.hpp"
 #include "runtime/error_code.hpp"
 #include "runtime/internal_event.hpp"
@@ -41,7 +42,7 @@ using delivery_callback =
   std::function<void(std::string_view to, std::string_view from, const char* data, std::size_t size)>;
 
 struct delivery_context {
-  caf::actor store;
+  store_actor store;
   delivery_callback on_receive;
   delivery_hooks* hooks;
   int32_t internal_topic_key;

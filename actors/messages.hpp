@@ -8,17 +8,12 @@
 #include <caf/io/connection_handle.hpp>
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "runtime/error_code.hpp"
 #include "runtime/frame_codec.hpp"
-
-namespace liner {
-class Store;
-}
 
 namespace liner::msg {
 
@@ -29,12 +24,7 @@ using connect_atom = caf::atom_constant<caf::atom("lnr_conn")>;
 using poll_atom = caf::atom_constant<caf::atom("lnr_poll")>;
 using ack_atom = caf::atom_constant<caf::atom("lnr_ack")>;
 using grace_atom = caf::atom_constant<caf::atom("lnr_grace")>;
-using flush_atom = caf::atom_constant<caf::atom("lnr_flush")>;
-
-/// Work for the store actor: runs on its thread with the client's Store.
-struct store_job {
-  std::function<void(Store&)> run;
-};
+using save_atom = caf::atom_constant<caf::atom("lnr_save")>;
 
 /// A connected socket handed from the connector to a route. Closes the
 /// socket unless a route took it (the route may be gone by then).
@@ -59,6 +49,7 @@ struct connect_result {
   uint64_t attempt = 0;
   std::shared_ptr<socket_handoff> socket;
   std::string error;
+  bool refused = false; // nothing listened at the address
 };
 
 /// One frame of a delivery batch: its header and where its payload lies in
@@ -79,6 +70,5 @@ struct frame_batch {
 
 } // namespace liner::msg
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::store_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::connect_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::frame_batch)

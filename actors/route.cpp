@@ -1,8 +1,10 @@
 #include "actors/route.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include "runtime/compression.hpp"
+#include "runtime/defaults.hpp"
 #include "runtime/knobs.hpp"
 
 namespace liner {
@@ -17,10 +19,10 @@ uint64_t random_epoch() {
 } // namespace
 
 route_state::route_state(std::string addr, int32_t ck, std::string listener_name,
-                         std::string first_topic, uint64_t counter)
+                         std::string first_topic, uint64_t counter, bool queue_in_store)
   : ck(ck), listener_name(std::move(listener_name)),
     first_topic(std::move(first_topic)), epoch(random_epoch()), first_number(counter + 1),
-    addr_(std::move(addr)), counter_(counter) {
+    addr_(std::move(addr)), counter_(counter), taken_(counter), queue_in_store_(queue_in_store) {
   topics_.insert(this->first_topic);
 }
 
@@ -71,6 +73,7 @@ byte_buffer route_state::take_outbox() {
   byte_buffer out;
   out.swap(outbox_);
   outbox_.swap(spare_);
+  taken_ = counter_;
   outbox_frames_ = 0;
   alo_in_outbox_ = 0;
   wake_pending_ = false;
@@ -78,8 +81,7 @@ byte_buffer route_state::take_outbox() {
 }
 
 void route_state::recycle(byte_buffer&& b) {
-  constexpr std::size_t max_spare = 16 * 1024 * 1024;
-  if (b.capacity() > max_spare)
+  if (b.capacity() > defaults::max_spare_outbox)
     return;
   b.clear();
   std::lock_guard<std::mutex> guard{mutex_};
@@ -104,25 +106,88 @@ uint64_t route_state::acked() const {
   return acked_;
 }
 
-std::vector<byte_buffer> route_state::drain_unstored() {
+void route_state::stream_lost() {
   std::lock_guard<std::mutex> guard{mutex_};
-  std::vector<byte_buffer> out;
-  for (auto& f : unacked_)
-    if (f.store_id == 0 && f.number > acked_)
-      out.push_back(std::move(f.bytes));
-  unacked_.clear();
   outbox_.clear();
   outbox_frames_ = 0;
   alo_in_outbox_ = 0;
   wake_pending_ = false;
+  taken_ = counter_; // the replay writes the at-least-once ones again
+  unacked_.erase(std::remove_if(unacked_.begin(), unacked_.end(),
+                                [](const queued_frame& f) { return f.store_id > 0; }),
+                 unacked_.end());
+}
+
+std::vector<byte_buffer> route_state::begin_save() {
+  std::lock_guard<std::mutex> guard{mutex_};
+  std::vector<byte_buffer> out;
+  if (save_in_flight_)
+    return out;
+  for (auto& f : unacked_)
+    if (f.store_id == 0 && f.number > acked_) {
+      f.saving = true;
+      out.push_back(f.bytes);
+    }
+  save_in_flight_ = !out.empty();
   return out;
 }
 
-void route_state::prepend_stored(std::vector<queued_frame> stored) {
+void route_state::end_save(bool saved) {
   std::lock_guard<std::mutex> guard{mutex_};
-  for (auto it = stored.rbegin(); it != stored.rend(); ++it)
-    if (it->number > acked_)
-      unacked_.push_front(std::move(*it));
+  save_in_flight_ = false;
+  if (saved) {
+    queue_in_store_ = true;
+    unacked_.erase(std::remove_if(unacked_.begin(), unacked_.end(),
+                                  [](const queued_frame& f) { return f.saving; }),
+                   unacked_.end());
+  } else {
+    for (auto& f : unacked_)
+      f.saving = false;
+  }
+}
+
+std::size_t route_state::unsaved_count() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return static_cast<std::size_t>(std::count_if(unacked_.begin(), unacked_.end(), [&](const queued_frame& f) {
+    return f.store_id == 0 && f.number > acked_;
+  }));
+}
+
+bool route_state::queue_in_store() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return queue_in_store_;
+}
+
+bool route_state::waiting_for_ack() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return !unacked_.empty();
+}
+
+std::vector<queued_frame> route_state::replay_frames(std::vector<queued_frame> stored) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  std::vector<queued_frame> out;
+  for (auto& f : stored)
+    if (f.number > acked_)
+      out.push_back(std::move(f));
+  for (auto& f : unacked_)
+    if (f.store_id == 0 && f.number <= taken_ && f.number > acked_)
+      out.push_back({f.number, f.bytes, 0, false});
+  std::stable_sort(out.begin(), out.end(),
+                   [](const queued_frame& a, const queued_frame& b) { return a.number < b.number; });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const queued_frame& a, const queued_frame& b) { return a.number == b.number; }),
+            out.end());
+  // Memory keeps every unacked frame once: stored ones join it, in order.
+  std::deque<queued_frame> merged;
+  for (auto& f : out)
+    if (f.store_id > 0)
+      merged.push_back({f.number, f.bytes, f.store_id, false});
+  for (auto& f : unacked_)
+    merged.push_back(std::move(f));
+  std::stable_sort(merged.begin(), merged.end(),
+                   [](const queued_frame& a, const queued_frame& b) { return a.number < b.number; });
+  unacked_ = std::move(merged);
+  return out;
 }
 
 void route_state::close() {
@@ -147,9 +212,9 @@ caf::actor route_state::release_actor() {
   return a;
 }
 
-void route_state::add_topic(const std::string& topic) {
+bool route_state::add_topic(const std::string& topic) {
   std::lock_guard<std::mutex> guard{mutex_};
-  topics_.insert(topic);
+  return topics_.insert(topic).second;
 }
 
 void route_state::forget_topic(const std::string& topic) {

@@ -26,14 +26,16 @@ struct queued_frame {
   uint64_t number = 0;
   byte_buffer bytes;    // the whole frame
   int64_t store_id = 0; // row in conn_messages, 0 while only in memory
+  bool saving = false;  // in the save request in flight
 };
 
 enum class enqueue_result { ok, busy, closed };
 
 class route_state {
 public:
+  /// `queue_in_store`: the store may hold frames of this route already.
   route_state(std::string addr, int32_t ck, std::string listener_name, std::string first_topic,
-              uint64_t counter);
+              uint64_t counter, bool queue_in_store);
 
   /// Where the listener is reached now; it moves when the listener comes
   /// back at another address (the route follows its unique name).
@@ -55,22 +57,37 @@ public:
   /// Gives a written-out buffer back as the next outbox's storage (saves
   /// regrowing a big buffer from scratch after every take).
   void recycle(byte_buffer&& b);
-  /// Unacked at-least-once frames, oldest first, for replay or persistence.
-  std::mutex& mutex() { return mutex_; }
-  std::deque<queued_frame>& unacked() { return unacked_; }
+  /// Whether at-least-once frames wait for an ack.
+  bool waiting_for_ack() const;
   /// Drops frames covered by `number`; returns the highest store id dropped.
   int64_t apply_ack(uint64_t number);
   uint64_t acked() const;
-  /// Empties memory when the stream is lost or the route stops: returns the
-  /// at-least-once frames above the ack that are not in the store yet (to
-  /// be persisted); best-effort frames are dropped, as in liner.
-  std::vector<byte_buffer> drain_unstored();
-  /// Puts frames read back from the store in front of the in-memory ones.
-  void prepend_stored(std::vector<queued_frame> stored);
+  /// The stream is gone: best-effort frames not written yet are dropped (as
+  /// in liner); at-least-once frames stay in memory until they are acked or
+  /// safely in the store, and frames that are in the store leave memory (the
+  /// next replay reads them back).
+  void stream_lost();
+  /// Copies of the at-least-once frames above the ack that only memory
+  /// holds, marked as being saved; empty if none (or a save is in flight).
+  std::vector<byte_buffer> begin_save();
+  /// The save ended: on success its frames leave memory (the store has
+  /// them); on failure they stay, to be saved again.
+  void end_save(bool saved);
+  /// At-least-once frames above the ack that only memory holds.
+  std::size_t unsaved_count() const;
+  /// Whether the store may hold frames of this route (then a replay must
+  /// read them before anything newer is written).
+  bool queue_in_store() const;
+  /// For a replay after connecting: `stored` (read back from the store) and
+  /// the at-least-once frames already taken from the outbox that only memory
+  /// holds, merged in number order above the ack. Stored ones are kept in
+  /// memory (with their row ids) until acked.
+  std::vector<queued_frame> replay_frames(std::vector<queued_frame> stored);
   /// Stops accepting messages (the client is stopping).
   void close();
 
-  void add_topic(const std::string& topic);
+  /// True if the route did not carry `topic` before.
+  bool add_topic(const std::string& topic);
   void forget_topic(const std::string& topic);
   bool has_topic(const std::string& topic) const;
   std::set<std::string> topics() const;
@@ -86,7 +103,10 @@ private:
   caf::actor actor_;
   mutable std::mutex mutex_;
   uint64_t counter_;
+  uint64_t taken_ = 0; // the highest number taken from the outbox to be written
   uint64_t acked_ = 0;
+  bool queue_in_store_;
+  bool save_in_flight_ = false;
   byte_buffer outbox_;
   byte_buffer spare_; // empty, keeps its capacity for the next outbox
   std::size_t outbox_frames_ = 0;

@@ -8,28 +8,22 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <set>
 
 #include <sys/socket.h>
 
 #include <liner/client_actor.hpp>
 
 #include "actors/messages.hpp"
+#include "runtime/defaults.hpp"
 #include "runtime/net_address.hpp"
-#include "stores/store.hpp"
 
 namespace liner {
 
 namespace {
 
 using namespace std::chrono_literals;
-
-constexpr auto connect_timeout = 1000ms;
-constexpr auto first_backoff = 50ms;
-constexpr auto max_backoff = 2000ms;
-constexpr auto ack_poll_period = 200ms;
-constexpr auto stop_grace = 500ms;
-// Stop moving the outbox into CAF's write buffer while this much is unsent.
-constexpr std::size_t max_unsent = 8 * 1024 * 1024;
+using std::chrono::milliseconds;
 
 // The hello names this route incarnation and the first number it assigned,
 // so a listener that still remembers higher numbers from an earlier
@@ -47,17 +41,26 @@ struct route_actor_state {
   caf::io::connection_handle hdl;
   int fd = -1; // the stream's socket, to end it at once when stopping
   uint64_t attempt = 0;
-  std::chrono::milliseconds backoff = first_backoff;
+  milliseconds backoff = defaults::route_backoff_first;
+  std::set<std::string> tried; // addresses that failed since the last success or backoff
   std::size_t unsent = 0;
   bool poll_scheduled = false;
   std::chrono::steady_clock::time_point last_tcp_ack{};
   frame_decoder acks;
   bool attempt_in_flight = false;
   bool stream_open = false; // while stopping: the last writes are on their way
-  bool persisted = false;   // while stopping: the store has the unacked frames
-  int jobs_in_flight = 0;   // store requests not answered yet
+  // Saving at-least-once frames: one save at a time, retried with backoff
+  // while the store fails; one status event per outage.
+  bool saving = false;
+  bool save_timer = false;
+  bool store_outage = false;
+  milliseconds save_backoff = defaults::save_retry_first;
+  bool persisted = false; // while stopping: the store has every unacked frame
+  std::chrono::steady_clock::time_point stop_deadline{};
+  int jobs_in_flight = 0; // store requests not answered yet
   // Set while a stop waits for a connect attempt or a replay to finish (so
-  // a goodbye queued on a brand-new route still goes out).
+  // a goodbye queued on a brand-new route still goes out), then while it
+  // waits for the frames to be saved.
   std::optional<caf::response_promise> stopping;
   static inline const char* name = "liner.route";
 };
@@ -71,24 +74,31 @@ void status(route_broker* self, status_kind kind, std::string topic, std::string
 
 void maybe_quit(route_broker* self);
 
-// Runs a store job for the route; `then` runs on the route actor afterwards.
-// A stopping route quits only once its jobs are answered: CAF keeps the
-// handler of an unanswered request (and what it holds) forever.
-template <class Then>
-void store_job(route_broker* self, std::function<void(Store&)> job, Then then) {
+// Sends a request to the store; `then` runs on the route actor with the
+// answer. A stopping route quits only once its requests are answered.
+template <class R, class Then>
+void ask_store(route_broker* self, R request, Then then) {
   ++self->state.jobs_in_flight;
-  self->request(self->state.ctx.store, caf::infinite, msg::store_job{std::move(job)})
-    .then(
-      [=](std::string& err) mutable {
-        then(err);
-        --self->state.jobs_in_flight;
-        maybe_quit(self);
-      },
-      [=](caf::error& err) mutable {
-        then(self->system().render(err));
-        --self->state.jobs_in_flight;
-        maybe_quit(self);
-      });
+  auto done = [=](store_answer<R>& answer) mutable {
+    then(answer);
+    --self->state.jobs_in_flight;
+    maybe_quit(self);
+  };
+  self->request(self->state.ctx.store, knobs::store_timeout() + store_answer_margin,
+                with_deadline(std::move(request)))
+    .then(done, [=](caf::error& e) mutable {
+      store_answer<R> answer = fail(error_code::store, e == caf::sec::request_timeout
+                                                         ? missed_deadline_message()
+                                                         : self->system().render(e));
+      done(answer);
+    });
+}
+
+// A timer message to itself. Anonymous: a pending timer whose sender is the
+// broker itself would keep a stopped broker alive.
+template <class... Ts>
+void later(route_broker* self, milliseconds delay, Ts... xs) {
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), delay, xs...);
 }
 
 void start_connect(route_broker* self) {
@@ -101,60 +111,118 @@ void start_connect(route_broker* self) {
   // A short-lived thread per attempt: a blackholed peer never delays others.
   self->system().spawn<caf::detached>([me, addr, attempt](caf::event_based_actor* conn) {
     std::string error;
-    int fd = net::connect_with_timeout(addr, connect_timeout, error);
+    bool refused = false;
+    int fd = net::connect_with_timeout(addr, defaults::connect_timeout, error, &refused);
     conn->send(me, msg::connect_result{attempt, fd >= 0 ? std::make_shared<msg::socket_handoff>(fd)
                                                        : nullptr,
-                                       error});
+                                       error, refused});
   });
 }
 
-void finish_stop(route_broker* self, caf::response_promise rp);
+void finish_stop(route_broker* self);
 
-// A timer message to itself. Anonymous: a pending timer whose sender is the
-// broker itself would keep a stopped broker alive.
-template <class... Ts>
-void later(route_broker* self, std::chrono::milliseconds delay, Ts... xs) {
-  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), delay, xs...);
+// -- saving at-least-once frames ---------------------------------------------------
+
+// Saves what only memory holds. The frames stay in memory until the store
+// confirms; a failure is retried with backoff (reported once per outage).
+void persist(route_broker* self) {
+  auto& st = self->state;
+  if (st.saving)
+    return;
+  auto route = st.ctx.route;
+  auto frames = route->begin_save();
+  if (frames.empty()) {
+    if (st.at == phase::stopped)
+      finish_stop(self);
+    return;
+  }
+  st.saving = true;
+  auto count = frames.size();
+  auto ck = route->ck;
+  ask_store(self, req::save_frames{ck, std::move(frames)}, [=](store_answer<req::save_frames>& a) {
+    auto& st = self->state;
+    st.saving = false;
+    route->end_save(a.ok());
+    if (a) {
+      st.store_outage = false;
+      st.save_backoff = defaults::save_retry_first;
+      persist(self); // frames queued meanwhile, or the end of a stop
+      return;
+    }
+    if (!st.store_outage)
+      status(self, status_kind::sender_store_error, route->first_topic,
+             "save_messages_from_sender connection_key " + std::to_string(ck) + ": "
+               + a.error().message + " (" + std::to_string(count)
+               + " at-least-once messages kept in memory, retrying)");
+    st.store_outage = true;
+    if (st.at == phase::stopped && std::chrono::steady_clock::now() >= st.stop_deadline) {
+      finish_stop(self); // gives up and says how many are lost
+      return;
+    }
+    if (!st.save_timer) {
+      st.save_timer = true;
+      later(self, st.save_backoff, msg::save_atom::value);
+      st.save_backoff = std::min(st.save_backoff * 2, defaults::save_retry_max);
+    }
+  });
 }
+
+// -- connecting ---------------------------------------------------------------------
 
 // Runs a stop that waited for a connect attempt or a replay; false if none.
 bool resume_stop(route_broker* self) {
   auto& st = self->state;
-  if (!st.stopping)
+  if (!st.stopping || st.at == phase::stopped)
     return false;
-  auto rp = std::move(*st.stopping);
-  st.stopping.reset();
-  finish_stop(self, std::move(rp));
+  finish_stop(self);
   return true;
 }
 
-// Persists what only memory holds, then retries after the backoff.
-void lose_stream(route_broker* self, const std::string& why) {
+// Waits the backoff, then dials again (all addresses get another chance).
+void retry_later(route_broker* self) {
+  auto& st = self->state;
+  st.tried.clear();
+  later(self, st.backoff, msg::retry_atom::value, st.attempt);
+  st.backoff = std::min(st.backoff * 2, defaults::route_backoff_max);
+}
+
+// The stream is gone or the connect failed: keep the at-least-once frames
+// (saving them), then try the listener's next address, or the same one
+// after the backoff. A refused connect marks the address dead in the store.
+void lose_stream(route_broker* self, const std::string& why, bool refused) {
   auto& st = self->state;
   auto route = st.ctx.route;
   status(self, status_kind::sender_route_lost, route->first_topic, why);
-  auto frames = route->drain_unstored();
-  if (!frames.empty()) {
-    auto ck = route->ck;
-    store_job(
-      self, [ck, frames](Store& s) { s.save_messages_from_sender(ck, frames); },
-      [=](const std::string& err) {
-        if (!err.empty())
-          status(self, status_kind::sender_store_error, "",
-                 "save_messages_from_sender connection_key " + std::to_string(ck) + ": " + err);
-      });
-  }
+  route->stream_lost();
   st.at = phase::connecting;
+  st.poll_scheduled = false;
+  persist(self);
   if (resume_stop(self))
     return;
+  auto addr = route->addr();
+  st.tried.insert(addr);
+  if (refused)
+    ask_store(self, req::mark_dead{addr, route->listener_name}, [](auto&) {});
   auto attempt = ++st.attempt;
-  later(self, st.backoff, msg::retry_atom::value, attempt);
-  st.backoff = std::min(st.backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(max_backoff));
+  ask_store(self, req::listener_addresses{route->listener_name},
+            [=](store_answer<req::listener_addresses>& a) {
+              auto& st = self->state;
+              if (st.at != phase::connecting || st.attempt != attempt)
+                return;
+              if (a)
+                for (auto& next : *a)
+                  if (!st.tried.count(next)) {
+                    route->set_addr(next);
+                    start_connect(self);
+                    return;
+                  }
+              retry_later(self);
+            });
 }
 
 void write_outbox(route_broker* self) {
   auto& st = self->state;
-  if (st.at != phase::connected || st.unsent > max_unsent)
+  if (st.at != phase::connected || st.unsent > defaults::max_unsent_bytes)
     return;
   auto data = st.ctx.route->take_outbox();
   if (data.empty())
@@ -174,68 +242,73 @@ void schedule_poll(route_broker* self) {
   if (st.poll_scheduled || st.at != phase::connected)
     return;
   st.poll_scheduled = true;
-  later(self, ack_poll_period, msg::poll_atom::value);
+  later(self, defaults::ack_poll_period, msg::poll_atom::value);
 }
 
 void apply_ack(route_broker* self, uint64_t number) {
   auto route = self->state.ctx.route;
   auto top_id = route->apply_ack(number);
-  if (top_id > 0) {
-    auto ck = route->ck;
-    store_job(self, [ck, top_id](Store& s) { s.delete_messages_for_sender(ck, top_id); },
-              [](const std::string&) {});
-  }
+  if (top_id > 0)
+    ask_store(self, req::delete_frames{route->ck, top_id}, [](auto&) {});
 }
 
-// After connecting: hello, then the stored queue (older), then the outbox.
+// Writes the replayed frames, then the outbox: the stream is up.
+void write_replay(route_broker* self, std::vector<queued_frame> stored) {
+  auto& st = self->state;
+  auto route = st.ctx.route;
+  auto& buf = self->wr_buf(st.hdl);
+  for (auto& f : route->replay_frames(std::move(stored)))
+    buf.insert(buf.end(), f.bytes.begin(), f.bytes.end());
+  st.unsent += buf.size();
+  self->flush(st.hdl);
+  st.at = phase::connected;
+  st.backoff = defaults::route_backoff_first;
+  st.tried.clear();
+  write_outbox(self);
+  if (!resume_stop(self))
+    schedule_poll(self);
+}
+
+// After connecting: hello, then what the store holds (older), then what only
+// memory holds, then the outbox. Without the store nothing is written: a
+// newer frame first would make the listener drop the stored ones.
 void replay(route_broker* self) {
   auto& st = self->state;
   st.at = phase::replaying;
   auto route = st.ctx.route;
+  if (!route->queue_in_store()) {
+    write_replay(self, {});
+    return;
+  }
   auto ck = route->ck;
-  auto stored = std::make_shared<std::vector<stored_frame>>();
-  auto ack = std::make_shared<uint64_t>(0);
   auto attempt = st.attempt;
-  store_job(
-    self,
-    [ck, stored, ack](Store& s) {
-      *ack = s.get_last_mess_number_for_sender(ck);
-      *stored = s.read_messages_for_sender(ck);
-    },
-    [=](const std::string& err) {
-      auto& st = self->state;
-      if (st.at != phase::replaying || st.attempt != attempt)
-        return; // the stream was lost meanwhile
-      if (!err.empty())
-        status(self, status_kind::sender_store_error, route->first_topic,
-               "load_messages_for_sender " + route->addr() + ": " + err);
-      apply_ack(self, *ack);
-      std::vector<queued_frame> frames;
-      int64_t covered_id = 0;
-      auto& buf = self->wr_buf(st.hdl);
-      for (auto& f : *stored) {
-        frame_view view;
-        std::string decode_error;
-        if (!decode_frame(f.frame.data(), f.frame.size(), view, decode_error)
-            || view.header.number <= *ack) {
-          covered_id = std::max(covered_id, f.id);
-          continue;
-        }
-        buf.insert(buf.end(), f.frame.begin(), f.frame.end());
-        frames.push_back({view.header.number, std::move(f.frame), f.id});
+  ask_store(self, req::read_queue{ck}, [=](store_answer<req::read_queue>& a) {
+    auto& st = self->state;
+    if (st.at != phase::replaying || st.attempt != attempt)
+      return; // the stream was lost meanwhile
+    if (!a) {
+      status(self, status_kind::sender_store_error, route->first_topic,
+             "load_messages_for_sender " + route->addr() + ": " + a.error().message);
+      self->close(st.hdl); // connection_closed_msg: retry after the backoff
+      return;
+    }
+    apply_ack(self, a->ack);
+    std::vector<queued_frame> frames;
+    int64_t covered_id = 0;
+    for (auto& f : a->frames) {
+      frame_view view;
+      std::string decode_error;
+      if (!decode_frame(f.frame.data(), f.frame.size(), view, decode_error)
+          || view.header.number <= a->ack) {
+        covered_id = std::max(covered_id, f.id);
+        continue;
       }
-      route->prepend_stored(std::move(frames));
-      if (covered_id > 0)
-        store_job(self, [ck, covered_id](Store& s) { s.delete_messages_for_sender(ck, covered_id); },
-                  [](const std::string&) {});
-      st.unsent += buf.size();
-      self->flush(st.hdl);
-      st.at = phase::connected;
-      st.backoff = first_backoff;
-      write_outbox(self);
-      if (!resume_stop(self))
-        schedule_poll(self);
-    });
+      frames.push_back({view.header.number, std::move(f.frame), f.id, false});
+    }
+    if (covered_id > 0)
+      ask_store(self, req::delete_frames{ck, covered_id}, [](auto&) {});
+    write_replay(self, std::move(frames));
+  });
 }
 
 void open_stream(route_broker* self, int fd) {
@@ -244,7 +317,7 @@ void open_stream(route_broker* self, int fd) {
   st.fd = fd;
   st.acks = frame_decoder{};
   self->ack_writes(st.hdl, true);
-  self->configure_read(st.hdl, caf::io::receive_policy::at_most(64 * 1024));
+  self->configure_read(st.hdl, caf::io::receive_policy::at_most(defaults::route_read_size));
   auto& buf = self->wr_buf(st.hdl);
   auto hello = hello_payload(*st.ctx.route);
   encode_raw_frame(buf, {0, st.ctx.route->ck, hello_topic_key, 0}, hello.data(), hello.size());
@@ -252,8 +325,10 @@ void open_stream(route_broker* self, int fd) {
   self->flush(st.hdl);
 }
 
+// -- stopping --------------------------------------------------------------------------
+
 // A stopped route quits once its stream is closed, the store has its
-// unacked frames and no store job is pending.
+// unacked frames (or the stop gave up on them) and no request is pending.
 void maybe_quit(route_broker* self) {
   auto& st = self->state;
   if (st.at == phase::stopped && st.persisted && !st.stream_open && st.jobs_in_flight == 0)
@@ -274,36 +349,42 @@ void end_stream(route_broker* self) {
   maybe_quit(self);
 }
 
-// Writes what is queued, then persists every unacked at-least-once frame and
-// answers the stop request only once the store has them.
-void finish_stop(route_broker* self, caf::response_promise rp) {
+// Writes what is queued, then saves every unacked at-least-once frame and
+// answers the stop once the store has them (or, after retrying for twice
+// the store timeout, says how many could not be saved).
+void finish_stop(route_broker* self) {
   auto& st = self->state;
   auto route = st.ctx.route;
-  route->close();
-  // What is written (a goodbye event, say) still goes out: the stream is
-  // closed once CAF reports every byte sent (or after a grace period). No
-  // replay is in flight here: a stop waits for it.
-  st.stream_open = st.at == phase::connected;
-  if (st.stream_open)
-    write_outbox(self);
-  st.at = phase::stopped;
-  if (st.stream_open) {
-    if (st.unsent == 0)
-      end_stream(self);
-    else
-      later(self, stop_grace, msg::grace_atom::value);
+  if (st.at != phase::stopped) {
+    route->close();
+    st.stream_open = st.at == phase::connected;
+    if (st.stream_open)
+      write_outbox(self);
+    st.at = phase::stopped;
+    st.stop_deadline = std::chrono::steady_clock::now() + 2 * knobs::store_timeout();
+    if (st.stream_open) {
+      if (st.unsent == 0)
+        end_stream(self);
+      else
+        later(self, defaults::stop_grace, msg::grace_atom::value);
+    }
   }
-  auto frames = route->drain_unstored();
-  auto ck = route->ck;
-  store_job(
-    self, [ck, frames](Store& s) { s.save_messages_from_sender(ck, frames); },
-    [=](const std::string& err) mutable {
-      if (!err.empty())
-        status(self, status_kind::sender_store_error, "",
-               "save_messages_from_sender connection_key " + std::to_string(ck) + ": " + err);
-      rp.deliver(err.empty());
-      self->state.persisted = true; // store_job calls maybe_quit next
-    });
+  if (st.saving || st.persisted)
+    return; // persist() calls back when the save in flight ends
+  auto unsaved = route->unsaved_count();
+  bool gave_up = std::chrono::steady_clock::now() >= st.stop_deadline;
+  if (unsaved > 0 && !gave_up) {
+    persist(self);
+    return;
+  }
+  if (unsaved > 0)
+    status(self, status_kind::sender_store_error, route->first_topic,
+           std::to_string(unsaved)
+             + " at-least-once messages could not be saved before the route stopped");
+  st.persisted = true;
+  if (st.stopping)
+    st.stopping->deliver(unsaved == 0);
+  maybe_quit(self);
 }
 
 caf::behavior route_actor(route_broker* self, route_context ctx) {
@@ -324,7 +405,7 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
         return;
       }
       if (!r.socket) {
-        lose_stream(self, "tcp connect failed: " + r.error + " " + st.ctx.route->addr());
+        lose_stream(self, "tcp connect failed: " + r.error + " " + st.ctx.route->addr(), r.refused);
         return;
       }
       open_stream(self, r.socket->release());
@@ -339,22 +420,27 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       // (an attempt in flight may target the old address: start anew).
       auto& st = self->state;
       if (st.at == phase::connecting) {
-        st.backoff = first_backoff;
+        st.backoff = defaults::route_backoff_first;
+        st.tried.clear();
         start_connect(self);
       }
     },
-    [=](msg::connect_atom, const std::string& moved_to) {
+    [=](msg::connect_atom, const std::string&) {
       // The listener moved: a stream to the old address is stale.
       auto& st = self->state;
       if (st.at == phase::connected || st.at == phase::replaying)
         self->close(st.hdl); // connection_closed_msg then reconnects
       else if (st.at == phase::connecting) {
-        st.backoff = first_backoff;
+        st.backoff = defaults::route_backoff_first;
+        st.tried.clear();
         start_connect(self);
       }
-      (void) moved_to;
     },
     [=](msg::wake_atom) { write_outbox(self); },
+    [=](msg::save_atom) {
+      self->state.save_timer = false;
+      persist(self);
+    },
     [=](const caf::io::data_transferred_msg& m) {
       auto& st = self->state;
       st.unsent = m.remaining;
@@ -378,22 +464,12 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       // Rust liner listeners ack only through the store.
       auto& st = self->state;
       st.poll_scheduled = false;
-      auto route = st.ctx.route;
-      bool waiting;
-      {
-        std::lock_guard<std::mutex> guard{route->mutex()};
-        waiting = !route->unacked().empty();
-      }
       bool tcp_acks_flow = std::chrono::steady_clock::now() - st.last_tcp_ack < 1s;
-      if (waiting && !tcp_acks_flow) {
-        auto ck = route->ck;
-        auto ack = std::make_shared<uint64_t>(0);
-        store_job(self, [ck, ack](Store& s) { *ack = s.get_last_mess_number_for_sender(ck); },
-                  [=](const std::string& err) {
-                    if (err.empty())
-                      apply_ack(self, *ack);
-                  });
-      }
+      if (st.ctx.route->waiting_for_ack() && !tcp_acks_flow)
+        ask_store(self, req::read_ack{st.ctx.route->ck}, [=](store_answer<req::read_ack>& a) {
+          if (a)
+            apply_ack(self, *a);
+        });
       schedule_poll(self);
     },
     [=](const caf::io::connection_closed_msg&) {
@@ -403,8 +479,7 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
         maybe_quit(self);
         return;
       }
-      st.poll_scheduled = false;
-      lose_stream(self, "stream closed: " + st.ctx.route->addr());
+      lose_stream(self, "stream closed: " + st.ctx.route->addr(), false);
     },
     [=](msg::grace_atom) {
       // The peer did not take the last bytes in time: close anyway. (No
@@ -414,15 +489,15 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
     [=](msg::stop_atom) -> caf::result<bool> {
       auto& st = self->state;
       auto rp = self->make_response_promise<bool>();
-      if (st.at == phase::stopped) {
+      if (st.stopping) {
         rp.deliver(true); // a second stop
         return rp;
       }
+      st.stopping = rp;
       st.ctx.route->close();
-      if ((st.at == phase::connecting && st.attempt_in_flight) || st.at == phase::replaying)
-        st.stopping = rp; // the connector answers within its timeout, the store soon
-      else
-        finish_stop(self, rp);
+      // The connector answers within its timeout, the store soon.
+      if (!((st.at == phase::connecting && st.attempt_in_flight) || st.at == phase::replaying))
+        finish_stop(self);
       return rp;
     },
   };

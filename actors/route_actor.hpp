@@ -11,12 +11,13 @@
 #include <memory>
 
 #include "actors/route.hpp"
+#include "actors/store_actor.hpp"
 
 namespace liner {
 
 struct route_context {
   std::shared_ptr<route_state> route;
-  caf::actor store;
+  store_actor store;
   caf::actor client; // receives status events
 };
 

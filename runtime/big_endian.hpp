@@ -11,6 +11,11 @@ inline uint32_t read_u32(const char* p) {
   return (uint32_t(u[0]) << 24) | (uint32_t(u[1]) << 16) | (uint32_t(u[2]) << 8) | uint32_t(u[3]);
 }
 
+inline uint16_t read_u16(const char* p) {
+  auto u = reinterpret_cast<const unsigned char*>(p);
+  return static_cast<uint16_t>((u[0] << 8) | u[1]);
+}
+
 inline uint64_t read_u64(const char* p) {
   return (uint64_t(read_u32(p)) << 32) | read_u32(p + 4);
 }

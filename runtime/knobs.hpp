@@ -1,14 +1,18 @@
-// Process-wide tuning knobs shared by every client (liner's spec, section 8).
-// Each is an atomic: any thread may read or set them at any time.
+// Process-wide settings shared by every client (liner's knobs, spec section 8,
+// plus liner-caf's store timeout). Each is an atomic: any thread may read or
+// set them at any time. Their defaults are in runtime/defaults.hpp.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
+#include "runtime/defaults.hpp"
+
 namespace liner::knobs {
 
-inline constexpr std::size_t default_max_message_size = 1024u * 1024u * 1024u; // 1 GiB
-inline constexpr std::size_t default_compress_threshold = 1024u * 1024u;       // 1 MiB
+inline constexpr std::size_t default_max_message_size = defaults::max_message_size;
+inline constexpr std::size_t default_compress_threshold = defaults::compress_threshold;
 
 /// Largest frame body (everything after the 4-byte length) accepted or sent.
 std::size_t max_message_size();
@@ -23,5 +27,12 @@ bool set_compress_threshold(std::size_t n);
 /// Per-route cap on queued messages; 0 means unlimited.
 std::size_t max_send_queue();
 void set_max_send_queue(std::size_t n);
+
+/// Longest a call waits for the store before failing with LNR_ERR_STORE.
+/// Starts from LINER_STORE_TIMEOUT_MS (milliseconds) when that is set to a
+/// positive number, else defaults::store_timeout.
+std::chrono::milliseconds store_timeout();
+/// Rejects 0 and negative values (returns false and keeps the old value).
+bool set_store_timeout(std::chrono::milliseconds t);
 
 } // namespace liner::knobs

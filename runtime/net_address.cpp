@@ -114,7 +114,9 @@ std::optional<endpoint> local_endpoint(int fd) {
 }
 
 int connect_with_timeout(const std::string& host_port, std::chrono::milliseconds timeout,
-                         std::string& error) {
+                         std::string& error, bool* refused) {
+  if (refused)
+    *refused = false;
   auto ep = resolve(host_port);
   if (!ep) {
     error = "cannot resolve " + host_port;
@@ -148,6 +150,8 @@ int connect_with_timeout(const std::string& host_port, std::chrono::milliseconds
     }
   }
   if (rc != 0) {
+    if (refused)
+      *refused = errno == ECONNREFUSED;
     error = os_error(errno);
     close(fd);
     return -1;

@@ -31,8 +31,10 @@ std::optional<endpoint> local_endpoint(int fd);
 
 /// Connects to "host:port" within `timeout` (non-blocking connect + poll);
 /// returns the connected socket with TCP_NODELAY set, or -1 and `error`.
+/// `refused` tells whether nothing listened there (ECONNREFUSED), as
+/// opposed to a timeout or an unreachable host.
 int connect_with_timeout(const std::string& host_port, std::chrono::milliseconds timeout,
-                         std::string& error);
+                         std::string& error, bool* refused = nullptr);
 
 /// liner's rendering of an errno value: "<strerror> (os error N)".
 std::string os_error(int err);

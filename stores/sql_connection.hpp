@@ -3,6 +3,7 @@
 // and group statements into a write transaction.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -37,7 +38,14 @@ public:
 
 class connection {
 public:
+  using clock = std::chrono::steady_clock;
   virtual ~connection() = default;
+
+  /// See Store::set_deadline, connected, reconnect, backend_name.
+  virtual void set_deadline(clock::time_point deadline) = 0;
+  virtual bool connected() const = 0;
+  virtual void reconnect() = 0;
+  virtual const char* backend_name() const = 0;
 
   /// Starts a write transaction (SQLite: BEGIN IMMEDIATE, so that readers
   /// never have to upgrade their lock later).

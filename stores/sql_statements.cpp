@@ -10,8 +10,10 @@ namespace {
 const std::array<const char*, statement_count> texts = {
   // allocate_id: one counter for connection keys and topic keys
   "UPDATE seq SET v = v + 1 WHERE id = 1 RETURNING v",
-  // catalog_rows
-  "SELECT addr, client_name FROM topic_addr WHERE topic = ?1 ORDER BY addr ASC",
+  // catalog_rows: addresses found dead (liner_dead_addr) last
+  "SELECT t.addr, t.client_name FROM topic_addr t LEFT JOIN liner_dead_addr d "
+  "ON d.addr = t.addr AND d.client_name = t.client_name WHERE t.topic = ?1 "
+  "ORDER BY (d.addr IS NOT NULL), t.addr ASC",
   // catalog_name
   "SELECT client_name FROM topic_addr WHERE topic = ?1 AND addr = ?2",
   // regist
@@ -82,6 +84,28 @@ const std::array<const char*, statement_count> texts = {
   "SELECT COALESCE(MAX(connection_key), 0) FROM conn_sender",
   // seq_raise
   "UPDATE seq SET v = ?1 WHERE id = 1 AND v < ?1",
+  // save_listener_keep: like save_listener, but an existing row keeps its topic
+  "INSERT INTO sender_listener (sender_key, addr, listener_topic, client_name) "
+  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sender_key, addr) DO NOTHING",
+  // dead_mark (liner-caf): nothing listened at addr when we connected
+  "INSERT INTO liner_dead_addr (addr, client_name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+  // dead_clear: a client registering at addr lives there
+  "DELETE FROM liner_dead_addr WHERE addr = ?1",
+  // listener_addrs: every catalog address of a listener, dead ones last
+  "SELECT t.addr, MAX(CASE WHEN d.addr IS NULL THEN 0 ELSE 1 END) AS dead FROM topic_addr t "
+  "LEFT JOIN liner_dead_addr d ON d.addr = t.addr AND d.client_name = t.client_name "
+  "WHERE t.client_name = ?1 GROUP BY t.addr ORDER BY dead, t.addr ASC",
+  // route_topic_add (liner-caf): the route to a listener carries a topic
+  "INSERT INTO liner_route_topic (sender_key, listener_name, topic) VALUES (?1, ?2, ?3) "
+  "ON CONFLICT DO NOTHING",
+  // route_topic_remove
+  "DELETE FROM liner_route_topic WHERE sender_key = ?1 AND topic = ?2",
+  // route_topic_clear
+  "DELETE FROM liner_route_topic WHERE sender_key = ?1",
+  // routes_for_topic: remembered routes that carried a topic, with their addresses
+  "SELECT l.addr, r.topic, l.client_name FROM liner_route_topic r JOIN sender_listener l "
+  "ON l.sender_key = r.sender_key AND l.client_name = r.listener_name "
+  "WHERE r.sender_key = ?1 AND r.topic = ?2 ORDER BY l.addr ASC",
 };
 
 } // namespace

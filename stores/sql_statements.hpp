@@ -42,6 +42,14 @@ enum class statement : std::size_t {
   max_conn_key,
   max_conn_sender,
   seq_raise,
+  save_listener_keep,
+  dead_mark,
+  dead_clear,
+  listener_addrs,
+  route_topic_add,
+  route_topic_remove,
+  route_topic_clear,
+  routes_for_topic,
   count_ // number of statements
 };
 

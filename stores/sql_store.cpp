@@ -74,7 +74,10 @@ SqlStore::SqlStore(std::string unique_name, std::unique_ptr<sql::connection> con
 // -- catalog ------------------------------------------------------------------
 
 void SqlStore::regist_topic(const std::string& topic) {
+  sql::transaction tx{*db_};
   db_->run(statement::regist, {topic, source_localhost(), unique_name()});
+  db_->run(statement::dead_clear, {source_localhost()});
+  tx.commit();
 }
 
 void SqlStore::unregist_topic(const std::string& topic) {
@@ -106,6 +109,19 @@ std::optional<std::string> SqlStore::get_listener_unique_name(const std::string&
   return std::nullopt;
 }
 
+std::vector<std::string> SqlStore::get_addresses_of_client(const std::string& client_name) {
+  auto r = db_->run(statement::listener_addrs, {client_name});
+  std::vector<std::string> out;
+  out.reserve(r.size());
+  for (std::size_t i = 0; i < r.size(); ++i)
+    out.push_back(r.text(i, 0));
+  return out;
+}
+
+void SqlStore::mark_address_dead(const std::string& addr, const std::string& client_name) {
+  db_->run(statement::dead_mark, {addr, client_name});
+}
+
 // -- sender routes --------------------------------------------------------------
 
 void SqlStore::save_listener_for_sender(const std::string& addr,
@@ -115,9 +131,34 @@ void SqlStore::save_listener_for_sender(const std::string& addr,
   db_->run(statement::save_listener, {key, addr, listener_topic, listener_name});
 }
 
+void SqlStore::save_listener_for_sender_if_new(const std::string& addr,
+                                               const std::string& listener_topic,
+                                               const std::string& listener_name) {
+  auto key = sender_key();
+  db_->run(statement::save_listener_keep, {key, addr, listener_topic, listener_name});
+}
+
 void SqlStore::remove_sender_listeners_on_topic(const std::string& listener_topic) {
   auto key = sender_key();
+  sql::transaction tx{*db_};
   db_->run(statement::remove_listeners_on_topic, {key, listener_topic});
+  db_->run(statement::route_topic_remove, {key, listener_topic});
+  tx.commit();
+}
+
+void SqlStore::remember_route_topic(const std::string& listener_name, const std::string& topic) {
+  auto key = sender_key();
+  db_->run(statement::route_topic_add, {key, listener_name, topic});
+}
+
+std::vector<listener_row> SqlStore::get_routes_for_topic(const std::string& topic) {
+  auto key = sender_key();
+  auto r = db_->run(statement::routes_for_topic, {key, topic});
+  std::vector<listener_row> out;
+  out.reserve(r.size());
+  for (std::size_t i = 0; i < r.size(); ++i)
+    out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2)});
+  return out;
 }
 
 std::vector<listener_row> SqlStore::get_listeners_of_sender() {
@@ -144,6 +185,7 @@ void SqlStore::clear_stored_messages() {
   }
   auto key = sender_key();
   db_->run(statement::clear_listeners, {key});
+  db_->run(statement::route_topic_clear, {key});
   tx.commit();
 }
 

@@ -13,16 +13,27 @@ class SqlStore : public Store {
 public:
   SqlStore(std::string unique_name, std::unique_ptr<sql::connection> conn);
 
+  void set_deadline(clock::time_point deadline) override { db_->set_deadline(deadline); }
+  bool connected() const override { return db_->connected(); }
+  void reconnect() override { db_->reconnect(); }
+  const char* backend_name() const override { return db_->backend_name(); }
+
   void regist_topic(const std::string& topic) override;
   void unregist_topic(const std::string& topic) override;
   void clear_addresses_of_topic() override;
   std::vector<topic_row> get_topic_directory(const std::string& topic) override;
   std::optional<std::string> get_listener_unique_name(const std::string& topic,
                                                       const std::string& addr) override;
+  std::vector<std::string> get_addresses_of_client(const std::string& client_name) override;
+  void mark_address_dead(const std::string& addr, const std::string& client_name) override;
 
   void save_listener_for_sender(const std::string& addr, const std::string& listener_topic,
                                 const std::string& listener_name) override;
+  void save_listener_for_sender_if_new(const std::string& addr, const std::string& listener_topic,
+                                       const std::string& listener_name) override;
   void remove_sender_listeners_on_topic(const std::string& listener_topic) override;
+  void remember_route_topic(const std::string& listener_name, const std::string& topic) override;
+  std::vector<listener_row> get_routes_for_topic(const std::string& topic) override;
   std::vector<listener_row> get_listeners_of_sender() override;
   void clear_stored_messages() override;
   std::vector<pending_row> pending_by_peer() override;

@@ -2,17 +2,17 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <thread>
 
+#include "runtime/defaults.hpp"
 #include "stores/sql_store.hpp"
 
 namespace liner {
 
 namespace {
-
-constexpr int busy_timeout_ms = 5000;
 
 const char* const sqlite_schema = R"sql(
 CREATE TABLE IF NOT EXISTS seq (
@@ -63,20 +63,43 @@ CREATE TABLE IF NOT EXISTS conn_messages (
 );
 CREATE INDEX IF NOT EXISTS idx_conn_messages_ck
     ON conn_messages(connection_key, id);
+
+CREATE TABLE IF NOT EXISTS liner_route_topic (
+    sender_key TEXT NOT NULL,
+    listener_name TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    PRIMARY KEY (sender_key, listener_name, topic)
+);
+
+CREATE TABLE IF NOT EXISTS liner_dead_addr (
+    addr TEXT NOT NULL,
+    client_name TEXT NOT NULL,
+    PRIMARY KEY (addr, client_name)
+);
 )sql";
 
 bool is_busy(const SQLite::Exception& e) {
-  return e.getErrorCode() == SQLITE_BUSY || e.getErrorCode() == SQLITE_LOCKED;
+  auto code = e.getErrorCode() & 0xff; // extended codes keep the primary in the low byte
+  return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
+// A lock held by another connection: the store actor tries again until the
+// deadline (SQLite's busy handler has already waited until then).
+store_error failure(const SQLite::Exception& e) {
+  if (is_busy(e))
+    return store_error(std::string("SQLite database is locked by another connection: ") + e.what(),
+                       store_failure::busy);
+  return store_error(std::string("sqlite: ") + e.what());
 }
 
 class sqlite_connection : public sql::connection {
 public:
-  explicit sqlite_connection(const std::string& path)
+  sqlite_connection(const std::string& path, std::chrono::milliseconds timeout)
     : db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
-    db_.setBusyTimeout(busy_timeout_ms);
+    set_deadline(clock::now() + timeout);
     // Several processes may open a fresh file at the same moment: switching
     // to WAL and creating the schema can meet SQLITE_BUSY beyond the busy
-    // handler, so those first steps retry until the usual 5 s are up.
+    // handler, so those first steps retry until the deadline.
     retry_busy([&] {
       db_.exec("PRAGMA foreign_keys = ON");
       db_.execAndGet("PRAGMA journal_mode = WAL");
@@ -95,8 +118,18 @@ public:
     });
   }
 
-  void begin() override { db_.exec("BEGIN IMMEDIATE"); }
-  void commit() override { db_.exec("COMMIT"); }
+  // The busy handler waits for locks until the deadline, no longer.
+  void set_deadline(clock::time_point deadline) override {
+    deadline_ = deadline;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    db_.setBusyTimeout(static_cast<int>(std::max<long long>(left.count(), 1)));
+  }
+  bool connected() const override { return true; } // a file does not go away
+  void reconnect() override {}
+  const char* backend_name() const override { return "SQLite"; }
+
+  void begin() override { guarded([&] { db_.exec("BEGIN IMMEDIATE"); }); }
+  void commit() override { guarded([&] { db_.exec("COMMIT"); }); }
   void rollback() noexcept override {
     try {
       db_.exec("ROLLBACK");
@@ -125,22 +158,30 @@ public:
     } catch (const SQLite::Exception& e) {
       if (auto st = statements_[static_cast<std::size_t>(id)].get())
         st->tryReset();
-      throw store_error(std::string("sqlite: ") + e.what());
+      throw failure(e);
     }
   }
 
 private:
   template <class F>
-  static void retry_busy(F&& f) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  static void guarded(F&& f) {
+    try {
+      f();
+    } catch (const SQLite::Exception& e) {
+      throw failure(e);
+    }
+  }
+
+  template <class F>
+  void retry_busy(F&& f) {
     while (true) {
       try {
         f();
         return;
       } catch (const SQLite::Exception& e) {
-        if (!is_busy(e) || std::chrono::steady_clock::now() > deadline)
+        if (!is_busy(e) || clock::now() > deadline_)
           throw;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        std::this_thread::sleep_for(defaults::store_busy_pause);
       }
     }
   }
@@ -181,17 +222,19 @@ private:
   }
 
   SQLite::Database db_;
+  clock::time_point deadline_{};
   std::array<std::unique_ptr<SQLite::Statement>, sql::statement_count> statements_;
 };
 
 } // namespace
 
-std::unique_ptr<Store> open_sqlite_store(const std::string& path, std::string unique_name) {
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, std::string unique_name,
+                                         std::chrono::milliseconds timeout) {
   if (path.empty())
     throw store_error("sqlite: empty path");
   try {
     return std::make_unique<SqlStore>(std::move(unique_name),
-                                      std::make_unique<sqlite_connection>(path));
+                                      std::make_unique<sqlite_connection>(path, timeout));
   } catch (const SQLite::Exception& e) {
     throw store_error("sqlite: cannot open " + path + ": " + e.what());
   }

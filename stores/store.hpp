@@ -4,6 +4,7 @@
 // one thread at a time (the client's store actor).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -11,13 +12,29 @@
 #include <string>
 #include <vector>
 
+#include "runtime/defaults.hpp"
+
 namespace liner {
+
+/// What kind of failure a store_error is: it decides what the store actor
+/// does next (reconnect and retry once, retry until the deadline, give up).
+enum class store_failure {
+  error,           // the statement failed (SQL error, constraint, bad data)
+  connection_lost, // the connection broke; reconnect() may bring it back
+  busy,            // another connection holds a lock (SQLite): try again
+  timeout,         // the deadline passed; the connection was dropped if it was mid-request
+};
 
 /// Every store failure (unreachable server, SQL error, lock timeout) is
 /// reported as a store_error whose what() is a one-line explanation.
 class store_error : public std::runtime_error {
 public:
-  using std::runtime_error::runtime_error;
+  explicit store_error(const std::string& what, store_failure kind = store_failure::error)
+    : std::runtime_error(what), kind_(kind) {}
+  store_failure kind() const { return kind_; }
+
+private:
+  store_failure kind_;
 };
 
 /// One catalog row of a topic (`topic_addr`).
@@ -62,6 +79,19 @@ public:
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  // -- connection health -------------------------------------------------
+
+  using clock = std::chrono::steady_clock;
+  /// Every operation from now on must finish by `deadline`, else it throws a
+  /// store_error of kind timeout (and the connection is dropped if needed).
+  virtual void set_deadline(clock::time_point deadline) = 0;
+  /// False once the connection broke (or was dropped at a deadline).
+  virtual bool connected() const = 0;
+  /// Opens a new connection (by the deadline); throws store_error.
+  virtual void reconnect() = 0;
+  /// "PostgreSQL" or "SQLite", for messages.
+  virtual const char* backend_name() const = 0;
+
   // -- identity ----------------------------------------------------------
 
   const std::string& unique_name() const { return unique_name_; }
@@ -90,6 +120,13 @@ public:
   virtual std::vector<topic_row> get_topic_directory(const std::string& topic) = 0;
   /// The addresses of a topic, ordered.
   std::vector<std::string> get_addresses_of_topic(const std::string& topic);
+  /// Every catalog address of a client (any topic), addresses found dead last.
+  virtual std::vector<std::string> get_addresses_of_client(const std::string& client_name) = 0;
+  /// Nothing listened at `addr` when we connected: catalog rows of
+  /// `client_name` at that address go last for every sender, until a client
+  /// registers there again. Rows are never deleted: a peer that is only slow
+  /// still accepts connections, so it is never marked.
+  virtual void mark_address_dead(const std::string& addr, const std::string& client_name) = 0;
   /// The listener name at (topic, addr): from the catalog, else from this
   /// sender's remembered route to addr for that topic; nullopt if neither.
   virtual std::optional<std::string> get_listener_unique_name(const std::string& topic,
@@ -99,7 +136,20 @@ public:
 
   virtual void save_listener_for_sender(const std::string& addr, const std::string& listener_topic,
                                         const std::string& listener_name) = 0;
+  /// Like save_listener_for_sender, but an existing row for addr keeps its
+  /// topic (a route opened for the internal channel must not hide the topic
+  /// the listener serves).
+  virtual void save_listener_for_sender_if_new(const std::string& addr,
+                                               const std::string& listener_topic,
+                                               const std::string& listener_name) = 0;
+  /// Also forgets the topic for every remembered route (see remember_route_topic).
   virtual void remove_sender_listeners_on_topic(const std::string& listener_topic) = 0;
+  /// Remembers that this sender's route to `listener_name` carries `topic`
+  /// (liner-caf's liner_route_topic: a listener serves several topics, while
+  /// sender_listener keeps one topic per address).
+  virtual void remember_route_topic(const std::string& listener_name, const std::string& topic) = 0;
+  /// Remembered routes that carried `topic`: their address and listener.
+  virtual std::vector<listener_row> get_routes_for_topic(const std::string& topic) = 0;
   virtual std::vector<listener_row> get_listeners_of_sender() = 0;
   /// Deletes the offline queues and ack cursors of every remembered route of
   /// this sender, then the routes themselves, in one transaction. Unlike
@@ -163,14 +213,17 @@ private:
   std::string source_localhost_;
 };
 
-/// Opens (creating if needed) a SQLite store: WAL, busy_timeout 5 s, liner's
-/// schema. `path` may be ":memory:". Throws store_error.
-std::unique_ptr<Store> open_sqlite_store(const std::string& path, std::string unique_name);
+/// Opens (creating if needed) a SQLite store: WAL, liner's schema. `path` may
+/// be ":memory:". Locks held elsewhere are waited for until `timeout`.
+/// Throws store_error.
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, std::string unique_name,
+                                         std::chrono::milliseconds timeout = defaults::store_timeout);
 
 /// Connects to PostgreSQL and creates liner's schema if missing (under an
 /// advisory lock). `url` is any libpq URL or key=value string; empty means
-/// libpq's PG* environment variables. Connecting gives up after a few
-/// seconds. Throws store_error.
-std::unique_ptr<Store> open_postgres_store(const std::string& url, std::string unique_name);
+/// libpq's PG* environment variables. Gives up after `timeout`. Throws
+/// store_error.
+std::unique_ptr<Store> open_postgres_store(const std::string& url, std::string unique_name,
+                                           std::chrono::milliseconds timeout = defaults::store_timeout);
 
 } // namespace liner

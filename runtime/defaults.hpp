@@ -1,0 +1,74 @@
+// Every default of liner-caf in one place: timeouts, batch sizes, backoff and
+// limits. Each line says what the value bounds. Settings that users can
+// change at run time start from these (runtime/knobs.hpp).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace liner::defaults {
+
+using namespace std::chrono_literals;
+
+// -- messages ------------------------------------------------------------------
+
+/// Largest frame body (after the 4-byte length) sent or accepted (liner: 1 GiB).
+inline constexpr std::size_t max_message_size = 1024u * 1024u * 1024u;
+/// Payloads strictly larger than this are zstd-compressed on send (liner: 1 MiB).
+inline constexpr std::size_t compress_threshold = 1024u * 1024u;
+/// Messages queued per route before send_to answers LNR_ERR_BUSY; 0 = unlimited.
+inline constexpr std::size_t max_send_queue = 0;
+
+// -- store ---------------------------------------------------------------------
+
+/// Longest a caller waits for one store request (LINER_STORE_TIMEOUT_MS overrides).
+inline constexpr std::chrono::milliseconds store_timeout = 5s;
+/// First wait before reconnecting a lost PostgreSQL connection; doubles per failure.
+inline constexpr std::chrono::milliseconds store_reconnect_first = 100ms;
+/// Longest wait between two reconnect attempts to PostgreSQL.
+inline constexpr std::chrono::milliseconds store_reconnect_max = 5s;
+/// Pause between two tries of a SQLite statement that met a lock.
+inline constexpr std::chrono::milliseconds store_busy_pause = 5ms;
+/// PostgreSQL lock_timeout: a row lock held elsewhere fails the statement after this.
+inline constexpr std::chrono::milliseconds store_lock_timeout = 5s;
+
+// -- routes (sender side) --------------------------------------------------------
+
+/// One TCP connect attempt gives up after this (name resolution included).
+inline constexpr std::chrono::milliseconds connect_timeout = 1000ms;
+/// First wait before reconnecting a route; doubles per failure.
+inline constexpr std::chrono::milliseconds route_backoff_first = 50ms;
+/// Longest wait between two connect attempts of a route.
+inline constexpr std::chrono::milliseconds route_backoff_max = 2000ms;
+/// Store ack polling period for listeners that ack only through the store (Rust liner).
+inline constexpr std::chrono::milliseconds ack_poll_period = 200ms;
+/// Written bytes a stopping route waits for before it closes its stream anyway.
+inline constexpr std::chrono::milliseconds stop_grace = 500ms;
+/// A route stops moving its outbox into the socket buffer while this much is unsent.
+inline constexpr std::size_t max_unsent_bytes = 8u * 1024u * 1024u;
+/// Largest written-out buffer a route keeps to reuse as its next outbox.
+inline constexpr std::size_t max_spare_outbox = 16u * 1024u * 1024u;
+/// First wait before retrying a failed save of at-least-once frames; doubles per failure.
+inline constexpr std::chrono::milliseconds save_retry_first = 100ms;
+/// Longest wait between two retries of a failed save.
+inline constexpr std::chrono::milliseconds save_retry_max = 2000ms;
+
+// -- listener and delivery ---------------------------------------------------------
+
+/// Bytes a listener reads from one inbound stream at a time.
+inline constexpr std::size_t listener_read_size = 256u * 1024u;
+/// Bytes a route reads (acks) from its stream at a time.
+inline constexpr std::size_t route_read_size = 64u * 1024u;
+/// Acks are written to the store at most this long after a delivery.
+inline constexpr std::chrono::milliseconds ack_flush_period = 20ms;
+/// Frames delivered inside one batch before the listener acks them.
+inline constexpr std::size_t ack_every_frames = 64;
+/// A failed lookup of a sender's topic (`from`) is retried at most this often.
+inline constexpr std::chrono::milliseconds from_retry_period = 1s;
+
+// -- lifecycle ---------------------------------------------------------------------
+
+/// Longest stop() waits for one actor (route, listener, delivery) to finish.
+inline constexpr std::chrono::seconds actor_stop_timeout = 60s;
+
+} // namespace liner::defaults
