@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <mutex>
+
 #include "actors/client_core.hpp"
 #include "runtime/knobs.hpp"
 #include "runtime/log.hpp"
@@ -58,11 +60,40 @@ std::string trim(const std::string& s) {
 
 } // namespace
 
-Client::Client(std::shared_ptr<client_core> core) : core_(std::move(core)) {
+// The outcome of the client's last call. Code and message change together.
+struct Client::last_error_slot {
+  mutable std::mutex mutex;
+  error_code code = error_code::ok;
+  std::string message;
+
+  // Records a call's outcome (failures are logged, as liner does) and turns
+  // it into liner's bool.
+  bool record(const result<void>& r) {
+    std::lock_guard<std::mutex> guard{mutex};
+    code = r ? error_code::ok : r.error().code;
+    message = r ? std::string() : r.error().message;
+    if (!r)
+      LINER_LOG_ERROR(message);
+    return r.ok();
+  }
+
+  template <class T>
+  std::optional<T> record(result<T> r) {
+    if (!r) {
+      record(result<void>{r.error()});
+      return std::nullopt;
+    }
+    record(result<void>{});
+    return std::move(*r);
+  }
+};
+
+Client::Client(std::shared_ptr<client_core> core)
+  : core_(std::move(core)), error_(std::make_unique<last_error_slot>()) {
 }
 
 Client::~Client() {
-  core_->shutdown();
+  client_core::shutdown(core_);
 }
 
 std::unique_ptr<Client> Client::create_sqlite(const std::string& unique_name,
@@ -105,53 +136,54 @@ std::unique_ptr<Client> Client::create_postgres(const std::string& unique_name,
                                                 const std::string& localhost,
                                                 const std::string& url, std::string* error) {
   return make_client(
-    unique_name, topic, localhost, error, [&] { return open_postgres_store(url, unique_name, knobs::store_timeout()); },
+    unique_name, topic, localhost, error,
+    [&] { return open_postgres_store(url, unique_name, knobs::store_timeout()); },
     [](std::shared_ptr<client_core> c) { return std::unique_ptr<Client>(new Client(std::move(c))); });
 }
 
 bool Client::run(receive_callback on_receive) {
-  return core_->run(std::move(on_receive));
+  return error_->record(core_->run(std::move(on_receive)));
 }
 bool Client::stop() {
-  return core_->stop();
+  return error_->record(core_->stop());
 }
 bool Client::is_running() const {
   return core_->is_running();
 }
 bool Client::send_to(const std::string& topic, const void* data, std::size_t size,
                      bool at_least_once) {
-  return core_->send_to(topic, data, size, at_least_once);
+  return error_->record(core_->send_to(topic, data, size, at_least_once));
 }
 bool Client::send_all(const std::string& topic, const void* data, std::size_t size,
                       bool at_least_once) {
-  return core_->send_all(topic, data, size, at_least_once);
+  return error_->record(core_->send_all(topic, data, size, at_least_once));
 }
 bool Client::subscribe(const std::string& topic) {
-  return core_->subscribe(topic);
+  return error_->record(core_->subscribe(topic));
 }
 bool Client::unsubscribe(const std::string& topic) {
-  return core_->unsubscribe(topic);
+  return error_->record(core_->unsubscribe(topic));
 }
 bool Client::refresh_address_topic(const std::string& topic) {
-  return core_->refresh_address_topic(topic);
+  return error_->record(core_->refresh_address_topic(topic));
 }
 std::optional<std::vector<address_entry>> Client::list_addresses(const std::string& topic) {
-  return core_->list_addresses(topic);
+  return error_->record(core_->list_addresses(topic));
 }
 int64_t Client::pending_count() {
-  return core_->pending_count();
+  return error_->record(core_->pending_count()).value_or(-1);
 }
 std::optional<std::vector<pending_entry>> Client::pending_by_peer() {
-  return core_->pending_by_peer();
+  return error_->record(core_->pending_by_peer());
 }
 bool Client::clear_stored_messages() {
-  return core_->clear_stored_messages();
+  return error_->record(core_->clear_stored_messages());
 }
 bool Client::clear_addresses_of_topic() {
-  return core_->clear_addresses_of_topic();
+  return error_->record(core_->clear_addresses_of_topic());
 }
 bool Client::set_advertise_addr(const std::string& addr) {
-  return core_->set_advertise_addr(addr);
+  return error_->record(core_->set_advertise_addr(addr));
 }
 std::optional<std::string> Client::advertise_addr() const {
   return core_->advertise_addr();
@@ -166,16 +198,21 @@ void Client::set_status_callback(status_callback cb) {
   core_->set_status_callback(std::move(cb));
 }
 error_code Client::last_error() const {
-  return core_->last_error();
+  std::lock_guard<std::mutex> guard{error_->mutex};
+  return error_->code;
 }
 std::string Client::last_error_message() const {
-  return core_->last_error_message();
+  std::lock_guard<std::mutex> guard{error_->mutex};
+  return error_->message;
 }
 const std::string& Client::unique_name() const {
   return core_->unique_name();
 }
 const std::string& Client::topic() const {
   return core_->topic();
+}
+bool Client::in_own_callback() const {
+  return callback_scope::inside(core_->id());
 }
 
 bool Client::set_max_message_size(std::size_t n) {
@@ -195,6 +232,12 @@ void Client::set_max_send_queue(std::size_t n) {
 }
 std::size_t Client::max_send_queue() {
   return knobs::max_send_queue();
+}
+bool Client::set_store_timeout_ms(int64_t ms) {
+  return knobs::set_store_timeout(std::chrono::milliseconds{ms});
+}
+int64_t Client::store_timeout_ms() {
+  return knobs::store_timeout().count();
 }
 
 } // namespace liner

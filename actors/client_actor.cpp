@@ -1,8 +1,8 @@
 #include <liner/client_actor.hpp>
 
 #include <caf/actor_cast.hpp>
-#include <caf/typed_event_based_actor.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/client_actor_impl.hpp"
 #include "actors/client_core.hpp"
@@ -11,47 +11,61 @@ namespace liner {
 
 namespace {
 
-int32_t code_of(bool ok, client_core* core) {
-  return ok ? 0 : static_cast<int32_t>(core->last_error());
+int32_t code_of(const result<void>& r) {
+  return r ? 0 : static_cast<int32_t>(r.error().code);
 }
 
-// Detached: its handlers may wait on the store like any API call does.
-client_actor::behavior_type client_actor_impl(client_actor::pointer, client_core* core) {
-  core->client_actor_thread(std::this_thread::get_id()); // detached: one thread
+// Runs `call` on the core if it still exists.
+template <class Call>
+int32_t with_core(const std::weak_ptr<client_core>& weak, Call call) {
+  auto core = weak.lock();
+  if (!core)
+    return static_cast<int32_t>(error_code::not_running);
+  return code_of(call(*core));
+}
+
+// Detached: its handlers may wait on the store like any API call does, and
+// its thread runs the status callback.
+internal_client_actor::behavior_type client_actor_impl(internal_client_actor::pointer,
+                                                       std::weak_ptr<client_core> weak) {
   return {
     [=](send_atom, const std::string& topic, const std::vector<char>& data, bool alo) {
-      return code_of(core->send_to(topic, data.data(), data.size(), alo), core);
+      return with_core(weak, [&](client_core& c) { return c.send_to(topic, data.data(), data.size(), alo); });
     },
     [=](send_all_atom, const std::string& topic, const std::vector<char>& data, bool alo) {
-      return code_of(core->send_all(topic, data.data(), data.size(), alo), core);
+      return with_core(weak, [&](client_core& c) { return c.send_all(topic, data.data(), data.size(), alo); });
     },
     [=](subscribe_atom, const std::string& topic) {
-      return code_of(core->subscribe(topic), core);
+      return with_core(weak, [&](client_core& c) { return c.subscribe(topic); });
     },
     [=](unsubscribe_atom, const std::string& topic) {
-      return code_of(core->unsubscribe(topic), core);
+      return with_core(weak, [&](client_core& c) { return c.unsubscribe(topic); });
     },
     [=](refresh_atom, const std::string& topic) {
-      return code_of(core->refresh_address_topic(topic), core);
+      return with_core(weak, [&](client_core& c) { return c.refresh_address_topic(topic); });
     },
-    [=](status_atom, int32_t kind, const std::string& topic, const std::string& peer,
-        const std::string& message, const std::string& addr) {
-      auto k = static_cast<status_kind>(kind);
-      if (k == status_kind::sender_route_lost)
-        core->on_route_lost(addr);
-      core->emit_status(k, topic, peer, message);
+    [=](const msg::status_event& ev) {
+      if (auto core = weak.lock()) {
+        if (ev.kind == status_kind::sender_route_lost)
+          core->on_route_lost(ev.addr);
+        core->emit_status(ev.kind, ev.topic, ev.peer, ev.message);
+      }
+    },
+    [=](const msg::peer_event& ev) {
+      if (auto core = weak.lock())
+        core->on_peer_event(ev.event);
     },
   };
 }
 
 } // namespace
 
-caf::actor spawn_client_actor(caf::actor_system& sys, client_core* core) {
-  return caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(client_actor_impl, core));
+internal_client_actor spawn_client_actor(caf::actor_system& sys, std::weak_ptr<client_core> core) {
+  return sys.spawn<caf::detached>(client_actor_impl, std::move(core));
 }
 
 client_actor client_actor_of(Client& client) {
-  return caf::actor_cast<client_actor>(client.core().client_actor());
+  return client.core().client_actor();
 }
 
 } // namespace liner

@@ -1,170 +1,149 @@
-// client_core: the implementation behind liner::Client, the client actor and
-// the C API. It keeps the client's routing state (address cache, round-robin
-// counters, routes, subscriptions, related topics) under a short-held mutex,
-// talks to the store through the store actor, and owns the client's actors.
+// client_core: one client, as the facade (liner::Client), the client actor
+// and the C API see it. It owns the client's parts and runs the calls:
 //
-// Locks: lifecycle_ serializes run/stop/subscribe/unsubscribe/clear/advertise;
-// state_ guards the routing state and is never held across a store call, an
-// actor request or user code. send_to takes only state_, so callbacks may
-// send while another thread runs stop().
+//   topics_   topic_table      keys, subscriptions, what we listen to
+//   routes_   router           directory (topic -> addresses) and routes
+//   control_  control_channel  the internal channel
+//   store_    store actor      the only user of the database connection
+//   client_   client actor     typed interface; its thread runs status callbacks
+//   listener_, delivery_       while running (client_lifecycle.cpp)
+//
+// Every call returns a result (value or liner error code + message); the
+// facade keeps the last error. Threads: any thread may call; run, stop,
+// subscribe, unsubscribe, clear_* and set_advertise_addr are serialized by
+// `lifecycle_`; send_to and send_all take no client-wide lock.
 #pragma once
 
 #include <caf/actor.hpp>
 
 #include <atomic>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <set>
-#include <thread>
-#include <unordered_map>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include <liner/client.hpp>
 
 #include "actors/actor_runtime.hpp"
-#include "actors/delivery_actor.hpp"
-#include "actors/route.hpp"
+#include "actors/callback_scope.hpp"
+#include "actors/client_actor_impl.hpp"
+#include "actors/control_channel.hpp"
+#include "actors/router.hpp"
 #include "actors/store_actor.hpp"
-#include "stores/store.hpp"
+#include "actors/topic_table.hpp"
+#include "runtime/result.hpp"
 
 namespace liner {
 
-class client_core : public delivery_hooks {
+class client_core : public std::enable_shared_from_this<client_core> {
 public:
-  /// Opens nothing itself: `store` is already open. Returns nullptr with
-  /// `error` set on failure.
+  /// Takes ownership of an open store.
   static std::shared_ptr<client_core> create(std::string unique_name, std::string topic,
                                              std::string localhost, std::unique_ptr<Store> store);
-  ~client_core() override;
+  ~client_core();
+  client_core(const client_core&) = delete;
+  client_core& operator=(const client_core&) = delete;
 
-  /// Stops and exits every actor of the client. Called by ~Client.
-  void shutdown();
+  /// Stops the client and ends its actors. From inside one of the client's
+  /// own callbacks the last steps (joining the callback's thread) happen on
+  /// a helper thread once the callback has returned; `self` keeps the core
+  /// alive until then.
+  static void shutdown(std::shared_ptr<client_core> self);
 
-  bool run(receive_callback on_receive);
-  bool stop();
+  // -- lifecycle (client_lifecycle.cpp) ------------------------------------------------
+  result<void> run(receive_callback on_receive);
+  result<void> stop();
   bool is_running() const { return running_.load(); }
 
-  bool send_to(const std::string& topic, const void* data, std::size_t size, bool alo);
-  bool send_all(const std::string& topic, const void* data, std::size_t size, bool alo);
+  // -- messaging -------------------------------------------------------------------------
+  result<void> send_to(const std::string& topic, const void* data, std::size_t size, bool alo);
+  result<void> send_all(const std::string& topic, const void* data, std::size_t size, bool alo);
 
-  bool subscribe(const std::string& topic);
-  bool unsubscribe(const std::string& topic);
-  bool refresh_address_topic(const std::string& topic);
-  std::optional<std::vector<address_entry>> list_addresses(const std::string& topic);
+  // -- topics ----------------------------------------------------------------------------
+  result<void> subscribe(const std::string& topic);
+  result<void> unsubscribe(const std::string& topic);
+  result<void> refresh_address_topic(const std::string& topic);
+  result<std::vector<address_entry>> list_addresses(const std::string& topic);
 
-  int64_t pending_count();
-  std::optional<std::vector<pending_entry>> pending_by_peer();
-  bool clear_stored_messages();
-  bool clear_addresses_of_topic();
+  // -- offline queues ----------------------------------------------------------------------
+  result<int64_t> pending_count();
+  result<std::vector<pending_entry>> pending_by_peer();
+  result<void> clear_stored_messages();
+  result<void> clear_addresses_of_topic();
 
-  bool set_advertise_addr(const std::string& addr);
+  // -- addresses ---------------------------------------------------------------------------
+  result<void> set_advertise_addr(const std::string& addr);
   std::optional<std::string> advertise_addr() const;
   std::optional<std::string> bound_listen_addr() const;
   std::optional<std::string> published_addr() const;
 
+  // -- status --------------------------------------------------------------------------------
   void set_status_callback(status_callback cb);
-  error_code last_error() const;
-  std::string last_error_message() const;
+  /// Runs the status callback (on the client actor's thread).
+  void emit_status(status_kind kind, const std::string& topic, const std::string& peer,
+                   const std::string& message);
+  /// Hands a status event to the client actor (from any other thread).
+  void post_status(status_kind kind, const std::string& topic, const std::string& peer,
+                   const std::string& message);
+  /// An event read on the internal channel (on the client actor's thread).
+  void on_peer_event(const internal_event& ev) { control_.on_event(ev); }
+  /// A route lost `addr`: the next send resolves its topic again.
+  void on_route_lost(const std::string& addr) { routes_.prune(addr); }
+
   const std::string& unique_name() const { return unique_name_; }
   const std::string& topic() const { return topic_; }
-
-  /// Sets the last error; failures are also logged (liner does).
-  void set_error(error_code code, const std::string& message);
-
-  // delivery_hooks
-  std::optional<std::string> topic_of_key(int32_t key) override;
-  void on_internal_event(const internal_event& ev) override;
-  void emit_status(status_kind kind, const std::string& topic, const std::string& peer,
-                   const std::string& message) override;
-  void delivery_thread_started(std::thread::id id) override { delivery_thread_ = id; }
-  /// The client actor runs on its own thread; shutdown does not wait for it
-  /// from that thread (a status callback destroying its client).
-  void client_actor_thread(std::thread::id id) { client_actor_thread_ = id; }
-
-  /// A route reported a lost stream or failed connect: liner prunes the
-  /// address from the cached lists so the next send resolves again.
-  void on_route_lost(const std::string& addr);
-
+  client_id id() const { return id_; }
   caf::actor_system& system() { return runtime_->system(); }
-  const caf::actor& client_actor() const { return client_actor_; }
+  const internal_client_actor& client_actor() const { return client_actor_; }
 
 private:
   client_core(std::string unique_name, std::string topic, std::string localhost,
               std::unique_ptr<Store> store);
 
-  struct resolved {
-    error_code code = error_code::ok;
-    std::string message;
-    std::vector<std::string> addrs;
-  };
-
-  // -- helpers (client_core.cpp) ---------------------------------------------
   template <class R>
   store_answer<R> store(R request) {
-    return call_store(system(), store_actor_, std::move(request));
+    return call_store(system(), store_, std::move(request));
   }
-  bool ok();
-  bool fail(error_code code, const std::string& message);
 
-  // -- routing (client_routing.cpp) --------------------------------------------
-  resolved resolve(const std::string& topic, bool alo);
-  resolved routes_for(const std::string& topic, bool alo, bool all,
-                      std::vector<std::shared_ptr<route_state>>& routes);
-  std::shared_ptr<route_state> ensure_route(const std::string& addr, const std::string& topic,
-                                            const std::string& listener_name, std::string& error);
-  std::optional<int32_t> topic_key(const std::string& topic, std::string& error);
-  enqueue_result enqueue(const std::shared_ptr<route_state>& route, int32_t key,
-                         const void* data, std::size_t size, bool alo);
-  bool check_send(const char* what, const std::string& topic, std::size_t size);
-  void refresh_cache(const std::string& topic);
-  void forget_cached(const std::string& topic);
-  void forget_fallback(const std::string& topic, const std::string& peer);
-  void emit_internal_event(const internal_event& ev, bool alo);
-  void restore_routes();
-  void follow_listener(const std::string& name, const std::string& addr);
-  std::vector<std::shared_ptr<route_state>> take_routes();
+  result<void> check_send(const char* what, const std::string& topic, std::size_t size) const;
+  enqueue_result enqueue(const route_ptr& route, int32_t key, const void* data, std::size_t size,
+                         bool alo);
+  void announce(const internal_event& ev, bool alo);
+
+  // client_lifecycle.cpp
+  result<std::string> publish_address(int fd);
   void stop_actors();
+  void finish_shutdown();
 
-
-  // -- identity ---------------------------------------------------------------
+  // -- identity and parts ------------------------------------------------------------------
+  const client_id id_ = next_client_id();
   const std::string unique_name_;
   const std::string topic_;
   const std::string localhost_;
   std::shared_ptr<actor_runtime> runtime_;
-  store_actor store_actor_;
-  caf::actor client_actor_;
+  store_actor store_;
+  internal_client_actor client_actor_;
+  std::shared_ptr<topic_table> topics_ = std::make_shared<topic_table>();
+  router routes_;
+  control_channel control_;
 
-  // -- lifecycle (lifecycle_; the actor handles under state_) ---------------------
+  // -- lifecycle (under lifecycle_) ------------------------------------------------------------
   mutable std::mutex lifecycle_;
   std::atomic<bool> running_{false};
+  bool shut_down_ = false;
   caf::actor listener_;
   caf::actor delivery_;
-  std::atomic<std::thread::id> delivery_thread_{};
-  std::atomic<std::thread::id> client_actor_thread_{};
-  bool shut_down_ = false;
+  std::shared_ptr<std::atomic<bool>> delivery_stopping_;
+  std::vector<caf::actor> draining_; // delivery actors stopped from their own callback
 
-  // -- routing state (state_) -------------------------------------------------
-  mutable std::mutex state_;
+  // -- addresses (under addresses_) -------------------------------------------------------------
+  mutable std::mutex addresses_;
   std::optional<std::string> advertise_;
   std::optional<std::string> bound_;
   std::optional<std::string> published_;
-  std::map<std::string, std::vector<std::string>> cache_;
-  std::map<std::string, std::size_t> round_robin_;
-  std::set<std::string> related_;
-  std::map<std::string, int32_t> topic_keys_;
-  std::map<std::string, int32_t> subscriptions_; // topic -> key
-  std::unordered_map<int32_t, std::string> listening_; // key -> topic
-  // One route per listener (unique name): one connection key, one numbering,
-  // wherever that listener is reached. route_names_ maps every address a
-  // listener was seen at to its name, so old addresses lead to the route too.
-  std::map<std::string, std::shared_ptr<route_state>> routes_; // by listener name
-  std::map<std::string, std::string> route_names_;             // address -> name
-  int32_t internal_key_ = 0;
 
-  // -- errors and status --------------------------------------------------------
-  mutable std::mutex error_mutex_;
-  error_code last_error_ = error_code::ok;
-  std::string last_message_;
+  // -- status callback (under status_mutex_; called without it) ----------------------------------
   std::mutex status_mutex_;
   std::shared_ptr<status_callback> status_cb_;
 };

@@ -43,7 +43,8 @@ public:
     bool running = true;
     self_->receive_while([&] { return running; })(
       [&](msg::frame_batch& b) {
-        process(b);
+        if (!ctx_.stopping->load())
+          process(b);
         ctx_.batches->give(std::move(b.data));
         if (clock_type::now() - last_flush_ >= ack_flush_period)
           flush_acks(false);
@@ -57,6 +58,11 @@ public:
   }
 
 private:
+  void status(std::string message) {
+    self_->send(ctx_.client, msg::status_event{status_kind::listener_store_error, "", "",
+                                               std::move(message), ""});
+  }
+
   sender_state& sender(int32_t ck) {
     auto it = senders_.find(ck);
     if (it != senders_.end())
@@ -65,8 +71,7 @@ private:
     // The baseline comes from the store the first time a key is seen.
     auto baseline = call_store(self_->system(), ctx_.store, req::read_ack{ck});
     if (!baseline)
-      ctx_.hooks->emit_status(status_kind::listener_store_error, "", "",
-                              "get_last_mess_number_for_listener: " + baseline.error().message);
+      status("get_last_mess_number_for_listener: " + baseline.error().message);
     s.last = baseline ? *baseline : 0;
     return s;
   }
@@ -80,9 +85,8 @@ private:
       s.from = **topic;
       s.from_known = true;
     } else {
-      ctx_.hooks->emit_status(status_kind::listener_store_error, "", "",
-                              "get_sender_topic conn_key " + std::to_string(ck) + ": "
-                                + (topic ? "unknown connection key" : topic.error().message));
+      status("get_sender_topic conn_key " + std::to_string(ck) + ": "
+             + (topic ? "unknown connection key" : topic.error().message));
     }
     return s.from;
   }
@@ -111,6 +115,8 @@ private:
     std::size_t delivered_in_batch = 0;
     byte_buffer payload;
     for (auto& f : b.frames) {
+      if (ctx_.stopping->load())
+        break; // stop() was called (maybe from the callback): deliver no more
       // One read can hold thousands of frames: ack within the batch too (the
       // frames before this one are through the callback), so a crash in the
       // middle of a batch redelivers a few messages, not the whole batch.
@@ -151,13 +157,14 @@ private:
       }
       if (f.header.topic_key == ctx_.internal_topic_key) {
         if (auto ev = internal_event::parse(data, size))
-          ctx_.hooks->on_internal_event(*ev);
+          self_->send(ctx_.client, msg::peer_event{std::move(*ev)});
         continue;
       }
-      auto to = ctx_.hooks->topic_of_key(f.header.topic_key);
+      auto to = ctx_.topics->listened_topic(f.header.topic_key);
       if (!to)
         continue; // not ours (any more): dropped, counted as processed
       const auto& from = from_of(ck, s);
+      callback_scope scope{ctx_.owner};
       try {
         ctx_.on_receive(*to, from, data, size);
       } catch (const std::exception& e) {
@@ -215,8 +222,7 @@ private:
   void acks_stored(const std::vector<std::pair<int32_t, uint64_t>>& acks, const acks_written& r) {
     if (!r) {
       if (!ack_outage_)
-        ctx_.hooks->emit_status(status_kind::listener_store_error, "", "",
-                                "set_last_mess_number_from_listener: " + r.error().message);
+        status("set_last_mess_number_from_listener: " + r.error().message);
       ack_outage_ = true;
       return;
     }
@@ -241,7 +247,6 @@ private:
 
 caf::actor spawn_delivery_actor(caf::actor_system& sys, delivery_context ctx) {
   return sys.spawn([ctx](caf::blocking_actor* self) mutable {
-    ctx.hooks->delivery_thread_started(std::this_thread::get_id());
     delivery d{self, std::move(ctx)};
     d.run();
   });

@@ -1,7 +1,7 @@
 // The delivery actor: a blocking actor with its own thread that runs the
 // user's receive callback, one message at a time, in order per sender. It
 // drops frames at or below the sender's number baseline (dedup), resolves
-// `to` and `from`, decompresses, hands internal-channel events to the client,
+// `to` and `from`, decompresses, hands internal-channel events to the client actor,
 // and acknowledges: to the store within ~20 ms (batched) and, for senders of
 // this project, over their TCP stream.
 #pragma once
@@ -9,44 +9,39 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 
+#include "actors/callback_scope.hpp"
+#include "actors/client_actor_impl.hpp"
 #include "actors/store_actor.hpp"
+#include "actors/topic_table.hpp"
 #include "runtime/buffer_pool.hpp"
-#include "runtime/error_code.hpp"
-#include "runtime/internal_event.hpp"
 
 namespace liner {
-
-/// What the delivery actor needs from its client.
-class delivery_hooks {
-public:
-  virtual ~delivery_hooks() = default;
-  /// The topic a key stands for at this listener, if it listens to it.
-  virtual std::optional<std::string> topic_of_key(int32_t key) = 0;
-  virtual void on_internal_event(const internal_event& ev) = 0;
-  virtual void emit_status(status_kind kind, const std::string& topic, const std::string& peer,
-                           const std::string& message) = 0;
-  /// Tells which thread runs the callbacks (so the client can spot calls
-  /// made from inside them).
-  virtual void delivery_thread_started(std::thread::id id) = 0;
-};
 
 using delivery_callback =
   std::function<void(std::string_view to, std::string_view from, const char* data, std::size_t size)>;
 
+/// What the delivery actor shares with its client: values and handles, no
+/// pointer into the client.
 struct delivery_context {
   store_actor store;
   delivery_callback on_receive;
-  delivery_hooks* hooks;
+  std::shared_ptr<const topic_table> topics; // what we listen to (key -> topic)
+  internal_client_actor client;              // gets status and internal-channel events
+  client_id owner;                           // marks the callbacks it runs
   int32_t internal_topic_key;
   std::shared_ptr<buffer_pool> batches; // batch buffers go back to the listener
+  /// Set by a stop() from inside a callback: no callback runs after it
+  /// (frames not delivered are not acked: at-least-once senders send them
+  /// again later). A stop from elsewhere delivers what was read first.
+  std::shared_ptr<std::atomic<bool>> stopping;
 };
 
 /// Spawns the delivery actor. Send it msg::stop_atom (a request) to make it

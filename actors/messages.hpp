@@ -12,8 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "runtime/error_code.hpp"
+#include <liner/error_code.hpp>
 #include "runtime/frame_codec.hpp"
+#include "runtime/internal_event.hpp"
 
 namespace liner::msg {
 
@@ -44,6 +45,22 @@ private:
   int fd_;
 };
 
+/// A status event on its way to the client actor, whose thread runs the
+/// status callback (one event at a time per client). `addr` is the route's
+/// address for route events (a lost route prunes it from the directory).
+struct status_event {
+  status_kind kind = status_kind::peer_connected;
+  std::string topic;
+  std::string peer;
+  std::string message;
+  std::string addr;
+};
+
+/// An event read on the internal channel, for the client actor to act on.
+struct peer_event {
+  internal_event event;
+};
+
 /// Result of one connect attempt: a socket, or why there is none.
 struct connect_result {
   uint64_t attempt = 0;
@@ -70,5 +87,7 @@ struct frame_batch {
 
 } // namespace liner::msg
 
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::status_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::peer_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::connect_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::frame_batch)

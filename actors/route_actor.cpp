@@ -12,8 +12,6 @@
 
 #include <sys/socket.h>
 
-#include <liner/client_actor.hpp>
-
 #include "actors/messages.hpp"
 #include "runtime/defaults.hpp"
 #include "runtime/net_address.hpp"
@@ -68,8 +66,9 @@ struct route_actor_state {
 using route_broker = caf::io::stateful_broker<route_actor_state>;
 
 void status(route_broker* self, status_kind kind, std::string topic, std::string message) {
-  self->send(self->state.ctx.client, status_atom::value, static_cast<int32_t>(kind),
-             std::move(topic), std::string{}, std::move(message), self->state.ctx.route->addr());
+  self->send(self->state.ctx.client, msg::status_event{kind, std::move(topic), std::string{},
+                                                       std::move(message),
+                                                       self->state.ctx.route->addr()});
 }
 
 void maybe_quit(route_broker* self);

@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "actors/client_actor_impl.hpp"
 #include "actors/route.hpp"
 #include "actors/store_actor.hpp"
 
@@ -18,7 +19,7 @@ namespace liner {
 struct route_context {
   std::shared_ptr<route_state> route;
   store_actor store;
-  caf::actor client; // receives status events
+  internal_client_actor client; // receives status events
 };
 
 /// Spawns the route actor; it starts connecting at once.

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "runtime/error_code.hpp"
+#include <liner/error_code.hpp>
 #include "runtime/frame_codec.hpp"
 
 namespace liner::req {

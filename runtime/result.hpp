@@ -8,7 +8,7 @@
 #include <utility>
 #include <variant>
 
-#include "runtime/error_code.hpp"
+#include <liner/error_code.hpp>
 
 namespace liner {
 

@@ -1,6 +1,7 @@
 #include "handle_registry.hpp"
 
 #include <algorithm>
+#include <thread>
 #include <vector>
 
 #include "runtime/log.hpp"
@@ -9,8 +10,7 @@ namespace liner::capi {
 
 namespace {
 
-// Entries with a call or a callback in progress on this thread (innermost
-// last). lnr_delete_client refuses them: it would wait for itself.
+// Entries with a call in progress on this thread (innermost last).
 thread_local std::vector<const client_entry*> active_on_thread;
 
 bool active_here(const client_entry* entry) {
@@ -74,7 +74,7 @@ const char* client_entry::keep(slot s, const std::optional<std::string>& value) 
   return kept->c_str();
 }
 
-// -- call / callback_scope ------------------------------------------------------------
+// -- call ------------------------------------------------------------
 
 call::call(std::shared_ptr<client_entry> entry) : entry_(std::move(entry)) {
   active_on_thread.push_back(entry_.get());
@@ -87,14 +87,6 @@ call::~call() {
   std::lock_guard<std::mutex> guard{entry_->mutex_};
   if (--entry_->in_flight_ == 0)
     entry_->idle_.notify_all();
-}
-
-callback_scope::callback_scope(const client_entry* entry) {
-  active_on_thread.push_back(entry);
-}
-
-callback_scope::~callback_scope() {
-  active_on_thread.pop_back();
 }
 
 // -- registry --------------------------------------------------------------------------
@@ -147,7 +139,6 @@ bool registry::remove(void* handle) {
     return false;
   }
   std::shared_ptr<client_entry> entry;
-  bool refused = false;
   {
     std::lock_guard<std::mutex> guard{mutex_};
     auto it = find_locked(handle);
@@ -155,24 +146,23 @@ bool registry::remove(void* handle) {
       LINER_LOG_ERROR("client already deleted or unknown");
       return false;
     }
-    entry = it->second;
-    refused = active_here(entry.get());
-    if (!refused)
-      entries_.erase(it);
+    entry = std::move(it->second);
+    entries_.erase(it); // no new call can start on it from now on
   }
-  if (refused) {
-    // Still registered: we are inside one of its callbacks, and destroying
-    // it here would wait for this very callback to return. The last error is
-    // left alone: it belongs to the call that ran the callback.
-    LINER_LOG_ERROR("you can't delete a client from inside one of its own callbacks");
-    return false;
+  auto finish = [](std::shared_ptr<client_entry> e) {
+    {
+      std::unique_lock<std::mutex> guard{e->mutex_};
+      e->idle_.wait(guard, [&] { return e->in_flight_ == 0; });
+    }
+    // Stops the client: joins its callbacks, stores unacked messages.
+    e->client_.reset();
+  };
+  if (active_here(entry.get()) || entry->client_->in_own_callback()) {
+    // Waiting here would wait for the call or callback we are inside of.
+    std::thread(finish, std::move(entry)).detach();
+    return true;
   }
-  {
-    std::unique_lock<std::mutex> guard{entry->mutex_};
-    entry->idle_.wait(guard, [&] { return entry->in_flight_ == 0; });
-  }
-  // Stops the client: joins its callbacks, stores unacked messages.
-  entry->client_.reset();
+  finish(std::move(entry));
   return true;
 }
 

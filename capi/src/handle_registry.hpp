@@ -57,8 +57,10 @@ private:
   std::condition_variable idle_;
 };
 
-/// One API call on a handle: holds the entry alive and marks it as in use on
-/// this thread. Empty (false) for a bad handle.
+/// One API call on a handle: holds the entry alive and marks it as having a
+/// call in progress on this thread (a callback the call runs, such as
+/// lnr_list_addresses's, may delete the client: the deletion must not wait
+/// for this very call). Empty (false) for a bad handle.
 class call {
 public:
   call() = default;
@@ -76,15 +78,6 @@ private:
   std::shared_ptr<client_entry> entry_;
 };
 
-/// Marks `entry` as running one of its callbacks on this thread for the scope.
-class callback_scope {
-public:
-  explicit callback_scope(const client_entry* entry);
-  ~callback_scope();
-  callback_scope(const callback_scope&) = delete;
-  callback_scope& operator=(const callback_scope&) = delete;
-};
-
 class registry {
 public:
   static registry& instance();
@@ -97,8 +90,10 @@ public:
   call acquire(void* handle);
 
   /// lnr_delete_client: unregisters, waits for calls in progress on other
-  /// threads, then destroys (stops) the client on this thread. Refused from
-  /// inside one of the client's own callbacks (or its own calls).
+  /// threads, then destroys (stops) the client on this thread. From inside
+  /// one of the client's own callbacks, or from a callback called by one of
+  /// its calls on this thread (lnr_list_addresses), that waiting and the
+  /// destruction happen on a helper thread once they have returned.
   bool remove(void* handle);
 
 private:

@@ -16,14 +16,12 @@ BOOL to_bool(bool b) {
   return b ? TRUE : FALSE;
 }
 
-// The receive callback as liner::Client calls it. The entry outlives it:
-// deleting the client joins the delivery thread before the entry goes.
-receive_callback wrap_receive(client_entry* entry, lnr_receive_cb cb, lnr_uData udata) {
+// The receive callback as liner::Client calls it (on the delivery thread).
+receive_callback wrap_receive(lnr_receive_cb cb, lnr_uData udata) {
   if (!cb)
     return {}; // liner::Client refuses it with "receive callback is empty"
-  return [entry, cb, udata](std::string_view to, std::string_view from, const char* data,
-                            std::size_t size) {
-    callback_scope scope{entry};
+  return [cb, udata](std::string_view to, std::string_view from, const char* data,
+                     std::size_t size) {
     std::string to_s{to}, from_s{from}; // NUL-terminated copies
     cb(to_s.c_str(), from_s.c_str(), data ? data : "", size, udata);
   };
@@ -55,7 +53,7 @@ BOOL lnr_run(lnr_hClient client, lnr_receive_cb receive_cb, lnr_uData udata) {
   if (!c)
     return FALSE;
   c->clear_rejection();
-  return to_bool(c.client().run(wrap_receive(&c.entry(), receive_cb, udata)));
+  return to_bool(c.client().run(wrap_receive(receive_cb, udata)));
 }
 
 BOOL lnr_stop(lnr_hClient client) {

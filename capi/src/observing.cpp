@@ -21,13 +21,9 @@ BOOL lnr_set_status_cb(lnr_hClient client, lnr_status_cb cb, lnr_uData udata) {
     c.client().set_status_callback({});
     return TRUE;
   }
-  // The entry outlives the callback: deleting the client stops every thread
-  // that could run it before the entry goes.
-  client_entry* entry = &c.entry();
-  c.client().set_status_callback([entry, cb, udata](status_kind kind, std::string_view topic,
-                                                    std::string_view peer,
-                                                    std::string_view message) {
-    callback_scope scope{entry};
+  // Called on the client's status thread.
+  c.client().set_status_callback([cb, udata](status_kind kind, std::string_view topic,
+                                             std::string_view peer, std::string_view message) {
     std::string topic_s{topic}, peer_s{peer}, message_s{message}; // NUL-terminated
     cb(static_cast<int>(kind), topic_s.c_str(), peer_s.c_str(), message_s.c_str(), udata);
   });

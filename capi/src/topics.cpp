@@ -69,7 +69,7 @@ BOOL lnr_list_addresses(lnr_hClient client, const char* topic, lnr_addr_cb cb,
   auto rows = c.client().list_addresses(topic);
   if (!rows)
     return FALSE;
-  // The call marks the client active on this thread: cb cannot delete it.
+  // cb may delete the client: the call keeps the entry alive until it returns.
   if (cb)
     for (auto& row : *rows)
       if (c_safe(row.addr) && c_safe(row.unique_name))

@@ -19,7 +19,18 @@ void peer_try_delete(peer* p) {
 
 static void list_and_delete(const char* addr, const char* unique_name, lnr_uData udata) {
   CHECK(addr && unique_name);
-  peer_try_delete((peer*)udata);
+  peer_try_delete((peer*)udata); /* TRUE for the first row, FALSE (deleted) after */
+}
+
+static int attempts_reached(void* arg) {
+  peer* p = ((peer**)arg)[0];
+  int n = (int)(size_t)((peer**)arg)[1];
+  return p->delete_attempts >= n;
+}
+
+void wait_delete_attempts(peer* p, int n) {
+  void* arg[2] = {p, (void*)(size_t)n};
+  CHECK(wait_until(attempts_reached, arg));
 }
 
 void on_receive(const char* to, const char* from, const char* data, size_t size,
@@ -31,10 +42,13 @@ void on_receive(const char* to, const char* from, const char* data, size_t size,
   lnr_hClient other = p->delete_other;
   p->delete_other = NULL;
   state_unlock();
-  if (delete_own) {
+  if (delete_own == delete_from_receive) {
     peer_try_delete(p);
-    /* Also from a callback nested in a call made from this callback. */
+    return; /* p->h is gone */
+  }
+  if (delete_own == delete_from_nested) {
     CHECK_TRUE(lnr_list_addresses(p->h, to, list_and_delete, p));
+    return;
   }
   if (other) {
     BOOL r = lnr_delete_client(other);
@@ -74,8 +88,10 @@ void on_status(int kind, const char* topic, const char* peer_name, const char* m
   state_lock();
   int delete_own = p->delete_in_callback;
   state_unlock();
-  if (delete_own)
+  if (delete_own == delete_from_status) {
     peer_try_delete(p);
+    return;
+  }
   state_lock();
   if (p->events < max_events) {
     status_event* e = &p->event[p->events++];

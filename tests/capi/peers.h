@@ -23,12 +23,19 @@ typedef struct status_event {
 
 enum { max_messages = 64, max_events = 256 };
 
+/* Where a peer deletes its own client (peer.delete_in_callback). */
+enum {
+  delete_from_receive = 1, /* in the receive callback */
+  delete_from_nested = 2,  /* in a lnr_list_addresses callback called from the receive callback */
+  delete_from_status = 3,  /* in the status callback */
+};
+
 typedef struct peer {
   lnr_hClient h;
   int echo;               /* the receive callback answers "echo:<data>" to the sender */
-  int delete_in_callback; /* callbacks try lnr_delete_client(h) on their own client */
-  int delete_attempts;    /* ... and record the results here */
-  int delete_results;     /* sum of the BOOL results (must stay 0) */
+  int delete_in_callback; /* deletes its own client: see the delete_from_* values */
+  int delete_attempts;    /* ... and records the results here */
+  int delete_results;     /* sum of the BOOL results */
   lnr_hClient delete_other; /* the receive callback deletes this other client ... */
   int delete_other_result;  /* ... with this result (-1: not yet) */
   int echo_failures;
@@ -58,6 +65,8 @@ void on_status(int kind, const char* topic, const char* peer_name, const char* m
 void wait_received(peer* p, int n);
 /* From a callback of p: lnr_delete_client(p->h), recorded in p. */
 void peer_try_delete(peer* p);
+/* Waits until p made n delete attempts (checked). */
+void wait_delete_attempts(peer* p, int n);
 
 /* Waits until p saw a status event of that kind, topic (NULL: any) and peer
  * (checked). */

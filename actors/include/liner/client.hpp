@@ -16,11 +16,11 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/error_code.hpp"
+#include <liner/error_code.hpp>
 
 namespace liner {
 
-class client_core; // the implementation, in actors/
+class client_core; // the implementation, in actors/ (not installed)
 
 /// Called for each message, one at a time per client, in order per sender.
 /// `to` is the topic it was sent to (our own or a subscription), `from` the
@@ -28,7 +28,8 @@ class client_core; // the implementation, in actors/
 using receive_callback =
   std::function<void(std::string_view to, std::string_view from, const char* data, std::size_t size)>;
 
-/// Peer events and background errors (liner's status kinds).
+/// Peer events and background errors (liner's status kinds). Called on the
+/// client's own status thread, one event at a time per client.
 using status_callback = std::function<void(status_kind kind, std::string_view topic,
                                            std::string_view peer, std::string_view message)>;
 
@@ -66,7 +67,9 @@ public:
                                                  const std::string& url,
                                                  std::string* error = nullptr);
 
-  /// Stops the client (as stop()) and closes its store.
+  /// Stops the client (as stop()) and closes its store. Allowed from inside
+  /// the client's own callbacks: the last steps then finish on a helper
+  /// thread once the callback has returned.
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -77,7 +80,8 @@ public:
   /// itself. True if started or already running.
   bool run(receive_callback on_receive);
   /// Flushes and stops; afterwards every unacked at-least-once message is in
-  /// the store. True (also when not running).
+  /// the store (if the store answers). True (also when not running).
+  /// Allowed from inside the callbacks.
   bool stop();
   bool is_running() const;
 
@@ -122,10 +126,14 @@ public:
 
   /// Installs (or, with an empty function, removes) the status callback.
   void set_status_callback(status_callback cb);
+  /// The outcome of this client's last call (code and message are written
+  /// together, under a lock).
   error_code last_error() const;
   std::string last_error_message() const;
   const std::string& unique_name() const;
   const std::string& topic() const;
+  /// True while the current thread runs one of this client's callbacks.
+  bool in_own_callback() const;
 
   // -- process-wide knobs ----------------------------------------------------------------
 
@@ -135,13 +143,19 @@ public:
   static std::size_t compress_threshold();
   static void set_max_send_queue(std::size_t n); // 0 = unlimited
   static std::size_t max_send_queue();
+  /// How long a call waits for the store before failing with error_code::store
+  /// (default 5000 ms, or LINER_STORE_TIMEOUT_MS). Rejects 0.
+  static bool set_store_timeout_ms(int64_t ms);
+  static int64_t store_timeout_ms();
 
   /// The implementation, for the C API and the client actor.
   client_core& core() { return *core_; }
 
 private:
+  struct last_error_slot;
   explicit Client(std::shared_ptr<client_core> core);
   std::shared_ptr<client_core> core_;
+  std::unique_ptr<last_error_slot> error_;
 };
 
 } // namespace liner

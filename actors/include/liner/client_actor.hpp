@@ -28,7 +28,6 @@ using send_all_atom = caf::atom_constant<caf::atom("lnr_sendal")>;
 using subscribe_atom = caf::atom_constant<caf::atom("lnr_sub")>;
 using unsubscribe_atom = caf::atom_constant<caf::atom("lnr_unsub")>;
 using refresh_atom = caf::atom_constant<caf::atom("lnr_refr")>;
-using status_atom = caf::atom_constant<caf::atom("lnr_status")>;
 
 using client_actor = caf::typed_actor<
   // send_to(topic, payload, at_least_once) -> error code
@@ -37,10 +36,7 @@ using client_actor = caf::typed_actor<
   caf::replies_to<send_all_atom, std::string, std::vector<char>, bool>::with<int32_t>,
   caf::replies_to<subscribe_atom, std::string>::with<int32_t>,
   caf::replies_to<unsubscribe_atom, std::string>::with<int32_t>,
-  caf::replies_to<refresh_atom, std::string>::with<int32_t>,
-  // Internal: status events from the client's routes (kind, topic, peer,
-  // message, address); they reach the status callback.
-  caf::reacts_to<status_atom, int32_t, std::string, std::string, std::string, std::string>>;
+  caf::replies_to<refresh_atom, std::string>::with<int32_t>>;
 
 /// The actor of a client (valid while the client exists).
 client_actor client_actor_of(Client& client);

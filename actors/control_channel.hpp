@@ -1,0 +1,46 @@
+// The internal channel (`__#internal_channel`): how peers tell each other
+// that they started, stopped, subscribed or unsubscribed. announce() sends an
+// event to every peer registered on the channel; on_event() acts on one that
+// arrived: refresh the directory, follow a listener to its new address, and
+// report peer events for related topics to the status callback.
+#pragma once
+
+#include <caf/actor_system.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "actors/router.hpp"
+#include "actors/store_actor.hpp"
+#include "actors/topic_table.hpp"
+#include <liner/error_code.hpp>
+#include "runtime/internal_event.hpp"
+
+namespace liner {
+
+class control_channel {
+public:
+  /// Where peer events go (the client's status sink).
+  using status_fn = std::function<void(status_kind kind, const std::string& topic,
+                                       const std::string& peer, const std::string& message)>;
+
+  control_channel(caf::actor_system& sys, store_actor store, router& routes, topic_table& topics,
+                  std::string unique_name, status_fn status);
+
+  /// Sends `ev` to every other peer on the channel. `own_addr` is where we
+  /// are published (our own rows are skipped).
+  void announce(const internal_event& ev, bool alo, const std::optional<std::string>& own_addr);
+  /// Acts on an event read on the channel (on the client actor's thread).
+  void on_event(const internal_event& ev);
+
+private:
+  caf::actor_system& sys_;
+  store_actor store_;
+  router& routes_;
+  topic_table& topics_;
+  std::string unique_name_;
+  status_fn status_;
+};
+
+} // namespace liner

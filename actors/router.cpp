@@ -1,0 +1,201 @@
+#include "actors/router.hpp"
+
+#include <caf/send.hpp>
+
+#include <algorithm>
+
+#include "actors/actor_runtime.hpp"
+#include "actors/messages.hpp"
+#include "actors/route_actor.hpp"
+
+namespace liner {
+
+router::router(caf::actor_system& sys, store_actor store, topic_table& topics)
+  : sys_(sys), store_(std::move(store)), topics_(topics) {
+}
+
+void router::open() {
+  std::lock_guard<std::mutex> guard{mutex_};
+  open_ = true;
+}
+
+std::vector<route_ptr> router::close() {
+  std::lock_guard<std::mutex> guard{mutex_};
+  open_ = false;
+  std::vector<route_ptr> out;
+  for (auto& [name, route] : routes_)
+    out.push_back(route);
+  routes_.clear();
+  names_.clear();
+  return out;
+}
+
+// A cached address the store no longer knows (its listener moved while we
+// were stopped) makes no route: resolve again from the store, once.
+result<std::vector<route_ptr>> router::routes_for(const std::string& topic, bool alo, bool all) {
+  std::vector<route_ptr> routes;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto addrs = resolve(topic, alo);
+    if (!addrs)
+      return addrs.error();
+    topics_.relate(topic);
+    std::vector<std::string> chosen;
+    if (all)
+      chosen = std::move(*addrs);
+    else
+      chosen.push_back((*addrs)[directory_.next_index(topic, addrs->size())]);
+    routes.clear();
+    bool missing = false;
+    for (auto& addr : chosen) {
+      auto route = ensure(addr, topic);
+      routes.push_back(route ? *route : nullptr);
+      missing |= !route;
+    }
+    if (!missing)
+      break;
+    directory_.erase(topic);
+  }
+  return routes;
+}
+
+result<std::vector<std::string>> router::resolve(const std::string& topic, bool alo) {
+  auto cached = directory_.find(topic);
+  if (!cached.empty())
+    return cached;
+  auto found = call_store(sys_, store_, req::resolve_topic{topic, alo});
+  if (!found) {
+    directory_.erase(topic);
+    return found.error();
+  }
+  auto addrs = std::move(found->addrs);
+  if (addrs.empty() && alo) {
+    // The peer left the catalog: keep queueing for the routes that carried
+    // this topic, in this run or (remembered in the store) before.
+    {
+      std::lock_guard<std::mutex> guard{mutex_};
+      for (auto& [name, route] : routes_)
+        if (route->has_topic(topic))
+          addrs.push_back(route->addr());
+    }
+    for (auto& row : found->remembered)
+      if (std::find(addrs.begin(), addrs.end(), row.addr) == addrs.end())
+        addrs.push_back(row.addr);
+    std::sort(addrs.begin(), addrs.end());
+  }
+  if (addrs.empty()) {
+    directory_.erase(topic);
+    return fail(error_code::no_addr, "not found addr for topic " + topic);
+  }
+  directory_.set(topic, addrs);
+  return addrs;
+}
+
+result<int32_t> router::topic_key(const std::string& topic) {
+  if (auto key = topics_.key_of(topic))
+    return *key;
+  auto key = call_store(sys_, store_, req::topic_key{topic});
+  if (key)
+    topics_.remember_key(topic, *key);
+  return key;
+}
+
+result<route_ptr> router::ensure(const std::string& addr, const std::string& topic,
+                                 const std::string& listener_name) {
+  // A route that carries a topic for the first time remembers it in the
+  // store (the at-least-once fallback finds it there after a restart).
+  bool first_time = false;
+  auto known = [&](const std::string& name) -> route_ptr { // under mutex_
+    auto it = routes_.find(name);
+    if (it == routes_.end())
+      return nullptr;
+    names_[addr] = name;
+    first_time = it->second->add_topic(topic);
+    return it->second;
+  };
+  route_ptr route;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    auto n = names_.find(addr);
+    if (n != names_.end())
+      route = known(n->second);
+    if (!route && !listener_name.empty())
+      route = known(listener_name);
+  }
+  if (route) {
+    if (first_time)
+      call_store(sys_, store_, req::remember_route{addr, topic, route->listener_name});
+    return route;
+  }
+  auto info = call_store(sys_, store_, req::open_route{addr, topic, listener_name});
+  if (!info)
+    return info.error();
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (!open_)
+    return fail(error_code::not_running, "client not is running");
+  if (auto existing = known(info->listener_name))
+    return existing;
+  auto& name = info->listener_name;
+  route = std::make_shared<route_state>(addr, info->connection_key, name, topic, info->counter,
+                                        info->queued);
+  thread_logger_scope scope; // spawns
+  route->set_actor(spawn_route_actor(sys_, {route, store_, client_}));
+  routes_[name] = route;
+  names_[addr] = name;
+  return route;
+}
+
+result<void> router::restore() {
+  auto todo = call_store(sys_, store_, req::routes_to_restore{});
+  if (!todo)
+    return todo.error();
+  for (auto& r : *todo)
+    ensure(r.addr, r.topic, r.listener_name);
+  return {};
+}
+
+result<std::vector<std::string>> router::refresh(const std::string& topic) {
+  auto found = call_store(sys_, store_, req::resolve_topic{topic, false});
+  if (!found)
+    return found.error();
+  directory_.set(topic, found->addrs);
+  return std::move(found->addrs);
+}
+
+void router::forget_topic(const std::string& topic, const std::string& listener_name) {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    for (auto& [name, route] : routes_)
+      if (listener_name.empty() || name == listener_name)
+        route->forget_topic(topic);
+  }
+  call_store(sys_, store_, req::forget_topic_routes{topic});
+}
+
+// A peer that comes back at another address (port 0, containers) gets what
+// was queued for it: its route simply dials the new address, keeping its
+// queue and counter. A peer back at the same address is reconnected at once.
+void router::follow(const std::string& name, const std::string& addr) {
+  std::string old_addr;
+  route_ptr route;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    auto it = routes_.find(name);
+    if (it == routes_.end())
+      return;
+    route = it->second;
+    old_addr = route->addr();
+    if (!addr.empty() && old_addr != addr) {
+      route->set_addr(addr);
+      names_[addr] = name;
+    }
+  }
+  if (addr.empty() || old_addr == addr) {
+    caf::anon_send(route->actor(), msg::connect_atom::value);
+    return;
+  }
+  directory_.prune(old_addr);
+  caf::anon_send(route->actor(), msg::connect_atom::value, addr);
+  call_store(sys_, store_, req::remember_route{addr, route->first_topic, name});
+}
+
+} // namespace liner

@@ -1,0 +1,78 @@
+// The router: the sending side of a client. It resolves a topic to
+// addresses (the directory, else the store), picks one (round robin) or all,
+// and finds or opens the route to each listener. One route per listener
+// (unique name): one connection key, one numbering, wherever that listener
+// is reached; every address the listener was seen at leads to its route.
+#pragma once
+
+#include <caf/actor_system.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "actors/client_actor_impl.hpp"
+#include "actors/directory.hpp"
+#include "actors/route.hpp"
+#include "actors/store_actor.hpp"
+#include "actors/topic_table.hpp"
+#include "runtime/result.hpp"
+
+namespace liner {
+
+using route_ptr = std::shared_ptr<route_state>;
+
+class router {
+public:
+  router(caf::actor_system& sys, store_actor store, topic_table& topics);
+
+  /// The client actor, which receives the routes' status events.
+  void set_client_actor(internal_client_actor client) { client_ = std::move(client); }
+
+  /// From run() until stop(): routes may be opened.
+  void open();
+  /// Closes the table and hands every route over (to be stopped).
+  std::vector<route_ptr> close();
+
+  /// The routes a send goes to: one address of the topic (round robin) or
+  /// all of them. Addresses without a route are null entries.
+  result<std::vector<route_ptr>> routes_for(const std::string& topic, bool alo, bool all);
+  /// The key of `topic` (cached, else from the store).
+  result<int32_t> topic_key(const std::string& topic);
+  /// The route to the listener at `addr` (its name looked up unless given),
+  /// opened if needed.
+  result<route_ptr> ensure(const std::string& addr, const std::string& topic,
+                           const std::string& listener_name = "");
+  /// Routes of an earlier run that still hold stored frames come back.
+  result<void> restore();
+
+  /// Reads the addresses of `topic` from the store into the directory.
+  result<std::vector<std::string>> refresh(const std::string& topic);
+  /// Nobody serves `topic` any more: the at-least-once fallback forgets it
+  /// (for every route, or only the one to `listener_name`), in the store too.
+  void forget_topic(const std::string& topic, const std::string& listener_name = "");
+  /// The listener `name` announced itself at `addr`: its route dials there.
+  void follow(const std::string& name, const std::string& addr);
+  /// A route lost `addr`: the next send resolves again.
+  void prune(const std::string& addr) { directory_.prune(addr); }
+
+  directory& addresses() { return directory_; }
+
+private:
+  result<std::vector<std::string>> resolve(const std::string& topic, bool alo);
+
+  caf::actor_system& sys_;
+  store_actor store_;
+  internal_client_actor client_;
+  topic_table& topics_;
+  directory directory_;
+
+  std::mutex mutex_; // the route table
+  bool open_ = false;
+  std::map<std::string, route_ptr> routes_;      // by listener name
+  std::map<std::string, std::string> names_;     // address -> listener name
+};
+
+} // namespace liner
