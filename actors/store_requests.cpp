@@ -107,12 +107,9 @@ open_route::route_info open_route::run(Store& s) const {
 }
 
 void remember_route::run(Store& s) const {
-  if (topic == internal_channel_topic) {
-    s.save_listener_for_sender_if_new(addr, topic, listener_name);
-    return;
-  }
-  s.save_listener_for_sender(addr, topic, listener_name);
-  s.remember_route_topic(listener_name, topic);
+  s.save_listener_for_sender_if_new(addr, topic, listener_name);
+  if (topic != internal_channel_topic)
+    s.remember_route_topic(listener_name, topic);
 }
 
 void forget_topic_routes::run(Store& s) const {

@@ -84,9 +84,13 @@ const std::array<const char*, statement_count> texts = {
   "SELECT COALESCE(MAX(connection_key), 0) FROM conn_sender",
   // seq_raise
   "UPDATE seq SET v = ?1 WHERE id = 1 AND v < ?1",
-  // save_listener_keep: like save_listener, but an existing row keeps its topic
+  // save_listener_keep: like save_listener, but a row of the same listener keeps
+  // its topic unless that is the internal channel
   "INSERT INTO sender_listener (sender_key, addr, listener_topic, client_name) "
-  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sender_key, addr) DO NOTHING",
+  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sender_key, addr) DO UPDATE SET "
+  "listener_topic = excluded.listener_topic, client_name = excluded.client_name "
+  "WHERE sender_listener.client_name <> excluded.client_name "
+  "OR sender_listener.listener_topic = '__#internal_channel'",
   // dead_mark (liner-caf): nothing listened at addr when we connected
   "INSERT INTO liner_dead_addr (addr, client_name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
   // dead_clear: a client registering at addr lives there
@@ -100,6 +104,11 @@ const std::array<const char*, statement_count> texts = {
   "ON CONFLICT DO NOTHING",
   // route_topic_remove
   "DELETE FROM liner_route_topic WHERE sender_key = ?1 AND topic = ?2",
+  // route_topic_retopic: rows of a forgotten topic take another topic of their route
+  "UPDATE sender_listener SET listener_topic = (SELECT MIN(r.topic) FROM liner_route_topic r "
+  "WHERE r.sender_key = sender_listener.sender_key AND r.listener_name = sender_listener.client_name) "
+  "WHERE sender_key = ?1 AND listener_topic = ?2 AND EXISTS (SELECT 1 FROM liner_route_topic r "
+  "WHERE r.sender_key = sender_listener.sender_key AND r.listener_name = sender_listener.client_name)",
   // route_topic_clear
   "DELETE FROM liner_route_topic WHERE sender_key = ?1",
   // routes_for_topic: remembered routes that carried a topic, with their addresses

@@ -48,6 +48,7 @@ enum class statement : std::size_t {
   listener_addrs,
   route_topic_add,
   route_topic_remove,
+  route_topic_retopic,
   route_topic_clear,
   routes_for_topic,
   count_ // number of statements

@@ -141,8 +141,9 @@ void SqlStore::save_listener_for_sender_if_new(const std::string& addr,
 void SqlStore::remove_sender_listeners_on_topic(const std::string& listener_topic) {
   auto key = sender_key();
   sql::transaction tx{*db_};
-  db_->run(statement::remove_listeners_on_topic, {key, listener_topic});
   db_->run(statement::route_topic_remove, {key, listener_topic});
+  db_->run(statement::route_topic_retopic, {key, listener_topic});
+  db_->run(statement::remove_listeners_on_topic, {key, listener_topic});
   tx.commit();
 }
 

@@ -136,13 +136,15 @@ public:
 
   virtual void save_listener_for_sender(const std::string& addr, const std::string& listener_topic,
                                         const std::string& listener_name) = 0;
-  /// Like save_listener_for_sender, but an existing row for addr keeps its
-  /// topic (a route opened for the internal channel must not hide the topic
-  /// the listener serves).
+  /// Like save_listener_for_sender, but an existing row of the same listener
+  /// keeps its topic unless that is the internal channel (sender_listener has
+  /// one topic per address; liner_route_topic has them all).
   virtual void save_listener_for_sender_if_new(const std::string& addr,
                                                const std::string& listener_topic,
                                                const std::string& listener_name) = 0;
-  /// Also forgets the topic for every remembered route (see remember_route_topic).
+  /// Also forgets the topic for every remembered route (see remember_route_topic);
+  /// a row whose route carries other topics takes one of those instead of
+  /// being deleted.
   virtual void remove_sender_listeners_on_topic(const std::string& listener_topic) = 0;
   /// Remembers that this sender's route to `listener_name` carries `topic`
   /// (liner-caf's liner_route_topic: a listener serves several topics, while
