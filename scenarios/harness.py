@@ -1,11 +1,13 @@
 """The process plumbing the scenarios share: a store per scenario, peer
-processes (scenarios/peer.py) driven over pipes, and the check of what
-arrived (lost, duplicated, reordered)."""
+processes (scenarios/peer.py) driven over pipes, store outages (a private
+PostgreSQL server to stop or freeze, a lock on a SQLite file), and the check
+of what arrived (lost, duplicated, reordered)."""
 
 import json
 import os
-import queue
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -15,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from scenarios.liner_import import REPO
+from scenarios.liner_import import REPO, liner
 
 DEFAULT_WAIT = 60.0  # seconds: generous, only reached when something is wrong
 
@@ -54,6 +56,174 @@ class Store:
         self._tmp.cleanup()
 
 
+# -- store outages ---------------------------------------------------------------
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of the scenario's own (scripts/pg with PG_BASE in
+    a temporary folder and a free PG_PORT), which it may stop, start, freeze
+    and thaw without disturbing anyone else's. Usable as a mesh's store
+    (`url`, `kind`). destroy() thaws, stops and removes it; call it in a
+    `finally`."""
+
+    kind = "postgres"
+
+    def __init__(self):
+        self._tmp = tempfile.mkdtemp(prefix="liner-private-pg-")
+        os.chmod(self._tmp, 0o755)  # as root, scripts/pg runs the server as `postgres`
+        self._env = dict(os.environ, PG_BASE=os.path.join(self._tmp, "pg"),
+                         PG_PORT=str(free_port()))
+        for k in ("PG_USER", "PG_PASS", "PG_DB"):
+            self._env.pop(k, None)  # the defaults: liner/liner/liner
+        self._frozen: List[int] = []
+        self.url = ""
+
+    def _pg(self, cmd: str, timeout: float = 90) -> str:
+        r = subprocess.run([os.path.join(REPO, "scripts", "pg"), cmd], env=self._env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=timeout)
+        if r.returncode != 0 and not (cmd == "status" and r.returncode == 3):
+            raise ScenarioError("scripts/pg %s failed (%d): %s"
+                                % (cmd, r.returncode, r.stderr.strip()[-300:]))
+        return r.stdout.strip()
+
+    def start(self) -> str:
+        """Starts it (again); the peers' URL must not change on a restart."""
+        url = self._pg("start").splitlines()[-1]
+        if self.url and url != self.url:
+            raise ScenarioError("the private PostgreSQL came back at %s, not %s" % (url, self.url))
+        self.url = url
+        return url
+
+    def stop(self) -> None:
+        """pg_ctl stop -m fast: sessions are ended, the server exits."""
+        self.thaw()
+        self._pg("stop")
+
+    def postmaster_pid(self) -> Optional[int]:
+        out = self._pg("status")
+        if "(pid " not in out:
+            return None
+        return int(out.split("(pid ", 1)[1].split(")", 1)[0])
+
+    def freeze(self) -> int:
+        """SIGSTOP to the postmaster, then to all its children (found through
+        the ppid field of /proc/*/stat). Returns how many processes."""
+        pm = self.postmaster_pid()
+        if pm is None:
+            raise ScenarioError("the private PostgreSQL is not running")
+        os.kill(pm, signal.SIGSTOP)  # first, so that it forks no new child
+        self._frozen.append(pm)
+        for pid in children_of(pm):
+            try:
+                os.kill(pid, signal.SIGSTOP)
+                self._frozen.append(pid)
+            except ProcessLookupError:
+                pass
+        return len(self._frozen)
+
+    def thaw(self) -> None:
+        """SIGCONT to everything freeze() stopped (children first)."""
+        while self._frozen:
+            pid = self._frozen.pop()
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
+    def destroy(self) -> None:
+        try:
+            self.thaw()
+            self._pg("destroy")
+        finally:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def children_of(ppid: int) -> List[int]:
+    """Processes whose parent is `ppid`, from /proc/*/stat."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...; comm may hold spaces and parentheses
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[1]) == ppid:
+            found.append(int(entry))
+    return found
+
+
+def free_port() -> int:
+    """A port the kernel just gave out (ephemeral) and that is free now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def low_free_port(first: int = 20000) -> int:
+    """A free port below the ephemeral range (32768 and up on Linux): its
+    address sorts before any that bind(port 0) hands out."""
+    for port in range(first, 32768):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise ScenarioError("no free port between %d and 32767" % first)
+
+
+class SqliteLock:
+    """Another process holding an exclusive lock on a SQLite file: python's
+    sqlite3 in a child process does BEGIN EXCLUSIVE and keeps the
+    transaction open until release() (or at most `limit` seconds)."""
+
+    _CHILD = """
+import select, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
+db.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+select.select([sys.stdin], [], [], float(sys.argv[2]))
+db.execute("ROLLBACK")
+"""
+
+    def __init__(self, path: str, limit: float = 60):
+        self.path, self.limit = path, limit
+        self.proc: Optional[subprocess.Popen] = None
+
+    def acquire(self, timeout: float = 30) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-c", self._CHILD, self.path, str(self.limit)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        result: List[str] = []
+        reader = threading.Thread(target=lambda: result.append(self.proc.stdout.readline()),
+                                  daemon=True)
+        reader.start()
+        reader.join(timeout)
+        if not result or result[0].strip() != "locked":
+            err = self.proc.stderr.read() if self.proc.poll() is not None else ""
+            self.release()
+            raise ScenarioError("could not lock %s within %.0f s %s"
+                                % (self.path, timeout, err.strip()[-300:]))
+
+    def release(self) -> None:
+        p, self.proc = self.proc, None
+        if p is None:
+            return
+        if p.poll() is None:
+            try:
+                p.stdin.write("release\n")
+                p.stdin.flush()
+                p.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                p.kill()
+                p.wait()
+
+
 # -- peers -----------------------------------------------------------------------
 
 
@@ -62,21 +232,25 @@ class Peer:
     messages in arrival order as (from, data) pairs (data is the text, or
     "<size>:<sha256>" for big payloads)."""
 
-    def __init__(self, name: str, topic: str, store: Store):
+    def __init__(self, name: str, topic: str, store, env: Optional[Dict[str, str]] = None,
+                 listen: str = "127.0.0.1:0"):
         self.name, self.topic, self.store = name, topic, store
-        env = dict(os.environ)
+        env = dict(os.environ, **(env or {}))
         env["PYTHONPATH"] = os.pathsep.join(
             [REPO, os.path.join(REPO, "python"), env.get("PYTHONPATH", "")])
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "scenarios.peer", "--name", name, "--topic", topic,
-             "--store", store.url],
+             "--store", store.url, "--listen", listen],
             cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, bufsize=1)
         self.received: List[Tuple[str, str]] = []
         self.statuses: List[dict] = []
         self.stderr: List[str] = []
         self.addr: Optional[str] = None
-        self._replies: "queue.Queue[dict]" = queue.Queue()
+        self.killed = False  # by kill(): its exit is no crash
+        self._done: Dict[int, dict] = {}  # "done" events by command id
+        self._cmds: Dict[int, str] = {}  # command names by id
+        self._pending_count: Optional[int] = None
         self._cond = threading.Condition()
         self._next_id = 0
         self._readers = [threading.Thread(target=self._read_stdout, daemon=True),
@@ -99,9 +273,15 @@ class Peer:
                     self.statuses.append(ev)
                 elif ev["ev"] == "ready":
                     self.addr = ev["addr"]
+                elif ev["ev"] == "pending":  # the next "done" is its command's
+                    self._pending_count = ev["count"]
+                elif ev["ev"] == "done":
+                    if self._pending_count is not None:
+                        ev["count"], self._pending_count = self._pending_count, None
+                    self._done[ev.get("id")] = ev
                 self._cond.notify_all()
-            if ev["ev"] in ("done", "pending"):
-                self._replies.put(ev)
+        with self._cond:  # end of output: the process is gone; wake the waits
+            self._cond.notify_all()
 
     def _read_stderr(self) -> None:
         for line in self.proc.stderr:
@@ -111,29 +291,42 @@ class Peer:
 
     def command(self, cmd: str, timeout: float = DEFAULT_WAIT, check: bool = True, **args) -> dict:
         """Sends one command and waits for its "done" event."""
+        return self.finish(self.begin(cmd, **args), timeout, check)
+
+    def begin(self, cmd: str, **args) -> int:
+        """Sends one command without waiting; returns its id for finish()."""
         self._next_id += 1
+        self._cmds[self._next_id] = cmd
         msg = dict(args, cmd=cmd, id=self._next_id)
         try:
             self.proc.stdin.write(json.dumps(msg) + "\n")
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             raise ScenarioError("%s is gone (%s)" % (self.name, self.describe_exit()))
-        extra = {}
+        return self._next_id
+
+    def finish(self, id_: int, timeout: float = DEFAULT_WAIT, check: bool = True) -> dict:
+        """Waits for the "done" event of command `id_` (from begin()). With
+        check, a failure raises ScenarioError; without, the event is returned
+        (`ok`, `code`, `error`, and `sent` for a send). A process that exits
+        first fails at once."""
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                ev = self._replies.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise ScenarioError("%s: no answer to %s within %.0f s" % (self.name, cmd, timeout))
-            if ev["ev"] == "pending":
-                extra["count"] = ev["count"]
-                continue
-            if ev.get("id") == self._next_id:
-                ev.update(extra)
-                if check and not ev["ok"]:
-                    raise ScenarioError("%s: %s failed: code %s %s"
-                                        % (self.name, cmd, ev["code"], ev["error"]))
-                return ev
+        with self._cond:
+            while id_ not in self._done:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ScenarioError("%s: no answer to %s within %.0f s"
+                                        % (self.name, self._cmds.get(id_), timeout))
+                if self.proc.poll() is not None and not self._readers[0].is_alive():
+                    raise ScenarioError("%s is gone before answering %s (%s)"
+                                        % (self.name, self._cmds.get(id_), self.describe_exit()))
+                self._cond.wait(min(left, 0.5))
+            ev = self._done.pop(id_)
+        if check and not ev["ok"]:
+            raise ScenarioError("%s: %s failed: code %s (%s) %s"
+                                % (self.name, self._cmds.get(id_), ev["code"],
+                                   error_name(ev["code"]), ev["error"]))
+        return ev
 
     def run(self) -> "Peer":
         self.command("run")
@@ -178,6 +371,7 @@ class Peer:
     def kill(self) -> None:
         """SIGKILL: no stop, no flush, no goodbye."""
         if self.proc.poll() is None:
+            self.killed = True
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
         self._join()
@@ -186,10 +380,27 @@ class Peer:
         for t in self._readers:
             t.join(timeout=5)
 
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def crashed(self) -> bool:
+        """Exited by itself with a non-zero status or a signal (not kill())."""
+        rc = self.proc.poll()
+        return rc not in (None, 0) and not self.killed
+
     def describe_exit(self) -> str:
         rc = self.proc.poll()
+        how = ("signal %s" % signal.Signals(-rc).name) if rc is not None and rc < 0 else "exit %s" % rc
         tail = "; ".join(self.stderr[-3:])
-        return "exit %s%s" % (rc, (": " + tail) if tail else "")
+        return "%s%s" % (how, (": " + tail) if tail else "")
+
+
+def error_name(code) -> str:
+    """liner's name of an error code (5 -> "NO_ADDR")."""
+    try:
+        return liner.ErrorCode(int(code)).name
+    except (ValueError, TypeError):
+        return "?"
 
 
 def eventually(predicate, what: str, timeout: float = DEFAULT_WAIT) -> None:
@@ -266,14 +477,21 @@ class Mesh:
     killed when the scenario ends, however it ends."""
 
     def __init__(self, store: Store):
-        self.store = store
+        self.store = store  # a scenario may point it at a store of its own
+        self.env: Dict[str, str] = {}  # extra environment of every peer
         self.peers: List[Peer] = []
         self.tally = Tally()
 
-    def peer(self, name: str, topic: str, run: bool = True) -> Peer:
-        p = Peer(name, topic, self.store)
+    def peer(self, name: str, topic: str, run: bool = True,
+             env: Optional[Dict[str, str]] = None, listen: str = "127.0.0.1:0") -> Peer:
+        p = Peer(name, topic, self.store, dict(self.env, **(env or {})), listen)
         self.peers.append(p)
         return p.run() if run else p
+
+    def check_no_crash(self) -> None:
+        """Records a problem for every peer that died by itself."""
+        for p in self.peers:
+            self.tally.require(not p.crashed(), "%s crashed (%s)" % (p.name, p.describe_exit()))
 
     @property
     def peer_count(self) -> int:

@@ -9,10 +9,15 @@ JSON event per line on stdout:
   {"ev": "recv", "to": T, "from": F, "size": N, "sha256": "..."}  a big one
   {"ev": "status", "kind": K, "topic": T, "peer": P, "message": M}
   {"ev": "done", "id": I, "ok": true|false, "code": C, "error": "..."}
+  (a send's "done" also has "sent": how many of its messages were accepted,
+  and with keep_going "refused": the numbers of the refused ones; its code
+  and error are then those of the first refusal)
 
 Commands: run, stop, send (topic, prefix, first, count, alo, all, size,
-big_seed), subscribe, unsubscribe, refresh, pending, quit. Every command
-carries an "id" that its "done" event repeats.
+big_seed, pace_ms: a pause after each message, keep_going: go on after a
+refusal instead of stopping), subscribe, unsubscribe, refresh, pending,
+quit. Every command carries an "id" that its "done" event
+repeats.
 """
 
 import argparse
@@ -21,6 +26,7 @@ import json
 import random
 import sys
 import threading
+import time
 
 from scenarios.liner_import import liner
 
@@ -59,20 +65,37 @@ def on_status(kind: int, topic: str, peer: str, message: str) -> None:
     emit(ev="status", kind=kind, topic=topic, peer=peer, message=message)
 
 
-def send(client, cmd) -> bool:
+def send(client, cmd, extra) -> bool:
+    """Sends until the first refusal (or all, with keep_going); puts how
+    many were accepted (and which were refused) into `extra`."""
     method = client.send_all if cmd.get("all") else client.send_to
     first = cmd.get("first", 0)
+    pause = cmd.get("pace_ms", 0) / 1000.0
+    keep_going = cmd.get("keep_going", False)
+    sent, refused = 0, []
     for i in range(first, first + cmd.get("count", 1)):
         if "big_seed" in cmd:
             data = big_payload(cmd["size"], cmd["big_seed"] + i)
         else:
             data = ("%s%d" % (cmd.get("prefix", ""), i)).encode()
-        if not method(cmd["topic"], data, cmd.get("alo", True)):
-            return False
-    return True
+        if method(cmd["topic"], data, cmd.get("alo", True)):
+            sent += 1
+        elif not keep_going:
+            break
+        else:
+            if not refused:
+                extra["code"] = client.last_error_code()
+                extra["error"] = client.last_error_message()
+            refused.append(i)
+        if pause:
+            time.sleep(pause)
+    extra["sent"] = sent
+    if keep_going:
+        extra["refused"] = refused
+    return sent == cmd.get("count", 1)
 
 
-def handle(client, cmd) -> bool:
+def handle(client, cmd, extra) -> bool:
     op = cmd["cmd"]
     if op == "run":
         ok = client.run(on_receive)
@@ -82,7 +105,7 @@ def handle(client, cmd) -> bool:
     if op == "stop":
         return client.stop()
     if op == "send":
-        return send(client, cmd)
+        return send(client, cmd, extra)
     if op == "subscribe":
         return client.subscribe(cmd["topic"])
     if op == "unsubscribe":
@@ -113,9 +136,12 @@ def main() -> int:
             if cmd["cmd"] == "quit":
                 emit(ev="done", id=cmd.get("id"), ok=True, code=0, error="")
                 break
-            ok = handle(client, cmd)
-            emit(ev="done", id=cmd.get("id"), ok=bool(ok), code=client.last_error_code(),
-                 error="" if ok else client.last_error_message())
+            extra = {}
+            ok = handle(client, cmd, extra)
+            event = dict(ev="done", id=cmd.get("id"), ok=bool(ok), code=client.last_error_code(),
+                         error="" if ok else client.last_error_message())
+            event.update(extra)
+            emit(**event)
     finally:
         client.close()
     return 0
