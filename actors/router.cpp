@@ -64,19 +64,19 @@ result<std::vector<std::string>> router::resolve(const std::string& topic, bool 
     return cached;
   auto found = call_store(sys_, store_, req::resolve_topic{topic, alo});
   if (!found) {
-    directory_.erase(topic);
-    return found.error();
+    // The store is away: the routes that carried the topic in this run
+    // still lead to its listeners (nothing is cached: the store decides
+    // again once it answers).
+    auto known = addresses_in_routes(topic);
+    if (known.empty())
+      return found.error();
+    return known;
   }
   auto addrs = std::move(found->addrs);
   if (addrs.empty() && alo) {
     // The peer left the catalog: keep queueing for the routes that carried
     // this topic, in this run or (remembered in the store) before.
-    {
-      std::lock_guard<std::mutex> guard{mutex_};
-      for (auto& [name, route] : routes_)
-        if (route->has_topic(topic))
-          addrs.push_back(route->addr());
-    }
+    addrs = addresses_in_routes(topic);
     for (auto& row : found->remembered)
       if (std::find(addrs.begin(), addrs.end(), row.addr) == addrs.end())
         addrs.push_back(row.addr);
@@ -88,6 +88,16 @@ result<std::vector<std::string>> router::resolve(const std::string& topic, bool 
   }
   directory_.set(topic, addrs);
   return addrs;
+}
+
+std::vector<std::string> router::addresses_in_routes(const std::string& topic) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  std::vector<std::string> out;
+  for (auto& [name, route] : routes_)
+    if (route->has_topic(topic))
+      out.push_back(route->addr());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 result<int32_t> router::topic_key(const std::string& topic) {

@@ -62,6 +62,8 @@ public:
 
 private:
   result<std::vector<std::string>> resolve(const std::string& topic, bool alo);
+  /// The addresses of the routes that carried `topic` in this run.
+  std::vector<std::string> addresses_in_routes(const std::string& topic);
 
   caf::actor_system& sys_;
   store_actor store_;
