@@ -70,7 +70,7 @@ caf::behavior listener_actor(listener_broker* self, int listen_fd, caf::actor de
       auto it = self->state.streams.find(hdl);
       if (it == self->state.streams.end() || !it->second.hello)
         return; // Rust liner senders read acks from the store only
-      encode_raw_frame(self->wr_buf(hdl), {number, ck, ack_topic_key, 0}, nullptr, 0);
+      encode_frame(self->wr_buf(hdl), {number, ck, ack_topic_key, 0}, nullptr, 0);
       self->flush(hdl);
     },
     [=](const caf::io::connection_closed_msg& m) { self->state.streams.erase(m.handle); },

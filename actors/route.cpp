@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <random>
 
-#include "runtime/compression.hpp"
 #include "runtime/defaults.hpp"
 #include "runtime/knobs.hpp"
 
@@ -39,12 +38,7 @@ void route_state::set_addr(std::string a) {
 enqueue_result route_state::enqueue(int32_t topic_key, const char* data, std::size_t size,
                                     bool at_least_once, bool& wake) {
   // Compress outside the lock: it is the slow part of a big send.
-  byte_buffer packed;
-  bool compressed = size > knobs::compress_threshold() && zstd_compress(data, size, packed);
-  uint8_t flags = (at_least_once ? frame_flags::at_least_once : 0)
-                  | (compressed ? frame_flags::compressed : 0);
-  const char* body = compressed ? packed.data() : data;
-  std::size_t body_size = compressed ? packed.size() : size;
+  auto body = prepare_payload(data, size, at_least_once);
 
   std::lock_guard<std::mutex> guard{mutex_};
   if (closed_)
@@ -55,7 +49,7 @@ enqueue_result route_state::enqueue(int32_t topic_key, const char* data, std::si
     return enqueue_result::busy;
   auto number = ++counter_;
   auto at = outbox_.size();
-  encode_raw_frame(outbox_, {number, ck, topic_key, flags}, body, body_size);
+  encode_frame(outbox_, {number, ck, topic_key, body.flags}, body.data, body.size);
   ++outbox_frames_;
   if (at_least_once) {
     unacked_.push_back({number, byte_buffer(outbox_.begin() + static_cast<std::ptrdiff_t>(at),

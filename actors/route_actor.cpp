@@ -319,7 +319,7 @@ void open_stream(route_broker* self, int fd) {
   self->configure_read(st.hdl, caf::io::receive_policy::at_most(defaults::route_read_size));
   auto& buf = self->wr_buf(st.hdl);
   auto hello = hello_payload(*st.ctx.route);
-  encode_raw_frame(buf, {0, st.ctx.route->ck, hello_topic_key, 0}, hello.data(), hello.size());
+  encode_frame(buf, {0, st.ctx.route->ck, hello_topic_key, 0}, hello.data(), hello.size());
   st.unsent = buf.size();
   self->flush(st.hdl);
 }

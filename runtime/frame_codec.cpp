@@ -22,30 +22,26 @@ constexpr std::size_t head_size = frame_prefix_size + frame_min_body; // 25
 
 } // namespace
 
-void encode_raw_frame(byte_buffer& out, const frame_header& header, const char* data,
-                      std::size_t size) {
+void encode_frame(byte_buffer& out, const frame_header& header, const char* data,
+                  std::size_t size) {
   auto at = out.size();
   out.resize(at + head_size);
   write_head(out.data() + at, header, header.flags, size);
   out.insert(out.end(), data, data + size);
 }
 
-void encode_frame(byte_buffer& out, const frame_header& header, const char* payload,
-                  std::size_t size) {
-  uint8_t flags = header.flags & frame_flags::at_least_once;
-  if (size > knobs::compress_threshold()) {
-    auto at = out.size();
-    out.resize(at + head_size);
-    if (zstd_compress(payload, size, out)) {
-      auto packed = out.size() - at - head_size;
-      write_head(out.data() + at, header, flags | frame_flags::compressed, packed);
-      return;
-    }
-    out.resize(at); // zstd failed: send the payload as is
+wire_payload prepare_payload(const char* data, std::size_t size, bool at_least_once) {
+  wire_payload p;
+  p.flags = at_least_once ? frame_flags::at_least_once : 0;
+  if (size > knobs::compress_threshold() && zstd_compress(data, size, p.packed)) {
+    p.flags |= frame_flags::compressed;
+    p.data = p.packed.data();
+    p.size = p.packed.size();
+    return p;
   }
-  frame_header h = header;
-  h.flags = flags;
-  encode_raw_frame(out, h, payload, size);
+  p.data = data;
+  p.size = size;
+  return p;
 }
 
 bool open_payload(const frame_view& frame, byte_buffer& out, std::string& error) {

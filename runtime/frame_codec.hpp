@@ -45,17 +45,21 @@ struct frame_view {
   bool at_least_once() const { return (header.flags & frame_flags::at_least_once) != 0; }
 };
 
-/// Appends one whole frame, length prefix included, to `out`. Only the
-/// AT_LEAST_ONCE bit of `header.flags` is used; the payload is compressed
-/// (and COMPRESS set) when it is larger than knobs::compress_threshold(), and
-/// sent as is if zstd fails, as liner does.
-void encode_frame(byte_buffer& out, const frame_header& header, const char* payload,
-                  std::size_t size);
+/// A message made ready for the wire: zstd-compressed (COMPRESS set) when it
+/// is larger than knobs::compress_threshold() and zstd succeeds, else as is
+/// (liner's rule). `data` points into `packed` or at the caller's bytes.
+struct wire_payload {
+  uint8_t flags = 0;
+  const char* data = nullptr;
+  std::size_t size = 0;
+  byte_buffer packed;
+};
+wire_payload prepare_payload(const char* data, std::size_t size, bool at_least_once);
 
-/// Appends one whole frame whose data is already in its final form; the
-/// flags are written as given.
-void encode_raw_frame(byte_buffer& out, const frame_header& header, const char* data,
-                      std::size_t size);
+/// Appends one whole frame, length prefix included, to `out`; the data is
+/// written as given (see prepare_payload) and the flags as in `header`.
+void encode_frame(byte_buffer& out, const frame_header& header, const char* data,
+                  std::size_t size);
 
 /// The message bytes of a frame: its data, decompressed when COMPRESS is
 /// set. Appends to `out`; on a decompression failure returns false and sets

@@ -158,7 +158,6 @@ public:
     drop();
     open();
   }
-  const char* backend_name() const override { return "PostgreSQL"; }
 
   void begin() override { exec_simple("BEGIN"); }
   void commit() override { exec_simple("COMMIT"); }

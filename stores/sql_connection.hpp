@@ -41,11 +41,10 @@ public:
   using clock = std::chrono::steady_clock;
   virtual ~connection() = default;
 
-  /// See Store::set_deadline, connected, reconnect, backend_name.
+  /// See Store::set_deadline, connected and reconnect.
   virtual void set_deadline(clock::time_point deadline) = 0;
   virtual bool connected() const = 0;
   virtual void reconnect() = 0;
-  virtual const char* backend_name() const = 0;
 
   /// Starts a write transaction (SQLite: BEGIN IMMEDIATE, so that readers
   /// never have to upgrade their lock later).

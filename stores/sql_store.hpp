@@ -16,7 +16,6 @@ public:
   void set_deadline(clock::time_point deadline) override { db_->set_deadline(deadline); }
   bool connected() const override { return db_->connected(); }
   void reconnect() override { db_->reconnect(); }
-  const char* backend_name() const override { return db_->backend_name(); }
 
   void regist_topic(const std::string& topic) override;
   void unregist_topic(const std::string& topic) override;

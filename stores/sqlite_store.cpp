@@ -126,7 +126,6 @@ public:
   }
   bool connected() const override { return true; } // a file does not go away
   void reconnect() override {}
-  const char* backend_name() const override { return "SQLite"; }
 
   void begin() override { guarded([&] { db_.exec("BEGIN IMMEDIATE"); }); }
   void commit() override { guarded([&] { db_.exec("COMMIT"); }); }

@@ -89,8 +89,6 @@ public:
   virtual bool connected() const = 0;
   /// Opens a new connection (by the deadline); throws store_error.
   virtual void reconnect() = 0;
-  /// "PostgreSQL" or "SQLite", for messages.
-  virtual const char* backend_name() const = 0;
 
   // -- identity ----------------------------------------------------------
 

@@ -79,6 +79,14 @@ std::string decode_error_of(const byte_buffer& stream) {
   return dec.error();
 }
 
+// A message as a sender puts it on the wire: prepared (compressed above the
+// threshold), then framed.
+void encode_message(byte_buffer& out, frame_header h, const byte_buffer& payload) {
+  auto p = prepare_payload(payload.data(), payload.size(), h.flags & frame_flags::at_least_once);
+  h.flags = p.flags;
+  encode_frame(out, h, p.data, p.size);
+}
+
 } // namespace
 
 TEST(frame_codec, spec_example_byte_for_byte) {
@@ -132,7 +140,7 @@ TEST(frame_codec, large_payload_is_compressed_above_threshold_only) {
   for (std::size_t i = 0; i < big.size(); ++i)
     big[i] = static_cast<char>(i % 251 == 0 ? rng() : i % 17); // compressible, not trivial
   byte_buffer out;
-  encode_frame(out, {9, 3, 4, frame_flags::at_least_once}, big.data(), big.size());
+  encode_message(out, {9, 3, 4, frame_flags::at_least_once}, big);
   EXPECT_LT(out.size(), big.size());
   EXPECT_EQ(static_cast<uint8_t>(out[20]), frame_flags::compressed | frame_flags::at_least_once);
   auto frames = decode_all(out);
@@ -144,8 +152,8 @@ TEST(frame_codec, large_payload_is_compressed_above_threshold_only) {
   knob_guard guard;
   ASSERT_TRUE(knobs::set_compress_threshold(1000));
   byte_buffer at(1000, 'a'), above(1001, 'a'), f1, f2;
-  encode_frame(f1, {1, 1, 1, 0}, at.data(), at.size());
-  encode_frame(f2, {1, 1, 1, 0}, above.data(), above.size());
+  encode_message(f1, {1, 1, 1, 0}, at);
+  encode_message(f2, {1, 1, 1, 0}, above);
   EXPECT_EQ(f1[20], 0);
   EXPECT_EQ(f2[20], frame_flags::compressed);
   EXPECT_EQ(decode_all(f2)[0].payload, above);
@@ -253,7 +261,7 @@ TEST(frame_codec, good_frames_before_garbage_are_delivered) {
 
 TEST(frame_codec, decompression_failure_is_an_error_not_an_empty_payload) {
   byte_buffer stream;
-  encode_raw_frame(stream, {1, 1, 1, frame_flags::compressed}, "not zstd", 8);
+  encode_frame(stream, {1, 1, 1, frame_flags::compressed}, "not zstd", 8);
   frame_decoder dec;
   std::size_t frames = 0;
   EXPECT_TRUE(dec.feed(stream.data(), stream.size(), [&](const frame_view& f) {
@@ -296,7 +304,7 @@ TEST(frame_codec, decompresses_streamed_and_concatenated_zstd_frames) {
     packed.insert(packed.end(), buf.begin(), buf.begin() + ob.pos);
   }
   byte_buffer stream;
-  encode_raw_frame(stream, {3, 1, 1, frame_flags::compressed}, packed.data(), packed.size());
+  encode_frame(stream, {3, 1, 1, frame_flags::compressed}, packed.data(), packed.size());
   auto frames = decode_all(stream);
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0].payload, bytes_of(a + b));
