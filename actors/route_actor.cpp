@@ -1,27 +1,23 @@
+// The route actor, part one: connecting (every address of the listener, in
+// turn), replaying, writing, acks, and its behavior. Saving and stopping are
+// in route_saving.cpp.
 #include "actors/route_actor.hpp"
 
 #include <caf/event_based_actor.hpp>
-#include <caf/io/broker.hpp>
 #include <caf/io/middleman.hpp>
-#include <caf/send.hpp>
 
 #include <algorithm>
-#include <chrono>
-#include <optional>
-#include <set>
 
-#include <sys/socket.h>
-
-#include "actors/messages.hpp"
-#include "runtime/defaults.hpp"
+#include "actors/route_broker.hpp"
 #include "runtime/net_address.hpp"
 
 namespace liner {
 
-namespace {
+namespace route_steps {
 
 using namespace std::chrono_literals;
-using std::chrono::milliseconds;
+
+namespace {
 
 // The hello names this route incarnation and the first number it assigned,
 // so a listener that still remembers higher numbers from an earlier
@@ -31,74 +27,6 @@ std::string hello_payload(const route_state& route) {
          + std::to_string(route.first_number) + R"(,"liner_caf":1})";
 }
 
-enum class phase { connecting, replaying, connected, stopped };
-
-struct route_actor_state {
-  route_context ctx;
-  phase at = phase::connecting;
-  caf::io::connection_handle hdl;
-  int fd = -1; // the stream's socket, to end it at once when stopping
-  uint64_t attempt = 0;
-  milliseconds backoff = defaults::route_backoff_first;
-  std::set<std::string> tried; // addresses that failed since the last success or backoff
-  std::size_t unsent = 0;
-  bool poll_scheduled = false;
-  std::chrono::steady_clock::time_point last_tcp_ack{};
-  frame_decoder acks;
-  bool attempt_in_flight = false;
-  bool stream_open = false; // while stopping: the last writes are on their way
-  // Saving at-least-once frames: one save at a time, retried with backoff
-  // while the store fails; one status event per outage.
-  bool saving = false;
-  bool save_timer = false;
-  bool store_outage = false;
-  milliseconds save_backoff = defaults::save_retry_first;
-  bool persisted = false; // while stopping: the store has every unacked frame
-  std::chrono::steady_clock::time_point stop_deadline{};
-  int jobs_in_flight = 0; // store requests not answered yet
-  // Set while a stop waits for a connect attempt or a replay to finish (so
-  // a goodbye queued on a brand-new route still goes out), then while it
-  // waits for the frames to be saved.
-  std::optional<caf::response_promise> stopping;
-  static inline const char* name = "liner.route";
-};
-
-using route_broker = caf::io::stateful_broker<route_actor_state>;
-
-void status(route_broker* self, status_kind kind, std::string topic, std::string message) {
-  self->send(self->state.ctx.client, msg::status_event{kind, std::move(topic), std::string{},
-                                                       std::move(message),
-                                                       self->state.ctx.route->addr()});
-}
-
-void maybe_quit(route_broker* self);
-
-// Sends a request to the store; `then` runs on the route actor with the
-// answer. A stopping route quits only once its requests are answered.
-template <class R, class Then>
-void ask_store(route_broker* self, R request, Then then) {
-  ++self->state.jobs_in_flight;
-  auto done = [=](store_answer<R>& answer) mutable {
-    then(answer);
-    --self->state.jobs_in_flight;
-    maybe_quit(self);
-  };
-  self->request(self->state.ctx.store, knobs::store_timeout() + store_answer_margin,
-                with_deadline(std::move(request)))
-    .then(done, [=](caf::error& e) mutable {
-      store_answer<R> answer = fail(error_code::store, e == caf::sec::request_timeout
-                                                         ? missed_deadline_message()
-                                                         : self->system().render(e));
-      done(answer);
-    });
-}
-
-// A timer message to itself. Anonymous: a pending timer whose sender is the
-// broker itself would keep a stopped broker alive.
-template <class... Ts>
-void later(route_broker* self, milliseconds delay, Ts... xs) {
-  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), delay, xs...);
-}
 
 void start_connect(route_broker* self) {
   auto& st = self->state;
@@ -115,54 +43,6 @@ void start_connect(route_broker* self) {
     conn->send(me, msg::connect_result{attempt, fd >= 0 ? std::make_shared<msg::socket_handoff>(fd)
                                                        : nullptr,
                                        error, refused});
-  });
-}
-
-void finish_stop(route_broker* self);
-
-// -- saving at-least-once frames ---------------------------------------------------
-
-// Saves what only memory holds. The frames stay in memory until the store
-// confirms; a failure is retried with backoff (reported once per outage).
-void persist(route_broker* self) {
-  auto& st = self->state;
-  if (st.saving)
-    return;
-  auto route = st.ctx.route;
-  auto frames = route->begin_save();
-  if (frames.empty()) {
-    if (st.at == phase::stopped)
-      finish_stop(self);
-    return;
-  }
-  st.saving = true;
-  auto count = frames.size();
-  auto ck = route->ck;
-  ask_store(self, req::save_frames{ck, std::move(frames)}, [=](store_answer<req::save_frames>& a) {
-    auto& st = self->state;
-    st.saving = false;
-    route->end_save(a.ok());
-    if (a) {
-      st.store_outage = false;
-      st.save_backoff = defaults::save_retry_first;
-      persist(self); // frames queued meanwhile, or the end of a stop
-      return;
-    }
-    if (!st.store_outage)
-      status(self, status_kind::sender_store_error, route->first_topic,
-             "save_messages_from_sender connection_key " + std::to_string(ck) + ": "
-               + a.error().message + " (" + std::to_string(count)
-               + " at-least-once messages kept in memory, retrying)");
-    st.store_outage = true;
-    if (st.at == phase::stopped && std::chrono::steady_clock::now() >= st.stop_deadline) {
-      finish_stop(self); // gives up and says how many are lost
-      return;
-    }
-    if (!st.save_timer) {
-      st.save_timer = true;
-      later(self, st.save_backoff, msg::save_atom::value);
-      st.save_backoff = std::min(st.save_backoff * 2, defaults::save_retry_max);
-    }
   });
 }
 
@@ -217,23 +97,6 @@ void lose_stream(route_broker* self, const std::string& why, bool refused) {
                   }
               retry_later(self);
             });
-}
-
-void write_outbox(route_broker* self) {
-  auto& st = self->state;
-  if (st.at != phase::connected || st.unsent > defaults::max_unsent_bytes)
-    return;
-  auto data = st.ctx.route->take_outbox();
-  if (data.empty())
-    return;
-  auto& buf = self->wr_buf(st.hdl);
-  st.unsent += data.size();
-  if (buf.empty())
-    buf.swap(data); // data: CAF's spent buffer now
-  else
-    buf.insert(buf.end(), data.begin(), data.end());
-  st.ctx.route->recycle(std::move(data));
-  self->flush(st.hdl);
 }
 
 void schedule_poll(route_broker* self) {
@@ -322,68 +185,6 @@ void open_stream(route_broker* self, int fd) {
   encode_frame(buf, {0, st.ctx.route->ck, hello_topic_key, 0}, hello.data(), hello.size());
   st.unsent = buf.size();
   self->flush(st.hdl);
-}
-
-// -- stopping --------------------------------------------------------------------------
-
-// A stopped route quits once its stream is closed, the store has its
-// unacked frames (or the stop gave up on them) and no request is pending.
-void maybe_quit(route_broker* self) {
-  auto& st = self->state;
-  if (st.at == phase::stopped && st.persisted && !st.stream_open && st.jobs_in_flight == 0)
-    self->quit();
-}
-
-// While stopping: closes the stream.
-void end_stream(route_broker* self) {
-  auto& st = self->state;
-  if (!st.stream_open)
-    return;
-  // Everything is written (or the grace period is over): shut the socket
-  // down so CAF drops the stream now instead of waiting for the peer's FIN
-  // (a stream still closing when the runtime stops would be leaked).
-  ::shutdown(st.fd, SHUT_RDWR);
-  self->close(st.hdl);
-  st.stream_open = false;
-  maybe_quit(self);
-}
-
-// Writes what is queued, then saves every unacked at-least-once frame and
-// answers the stop once the store has them (or, after retrying for twice
-// the store timeout, says how many could not be saved).
-void finish_stop(route_broker* self) {
-  auto& st = self->state;
-  auto route = st.ctx.route;
-  if (st.at != phase::stopped) {
-    route->close();
-    st.stream_open = st.at == phase::connected;
-    if (st.stream_open)
-      write_outbox(self);
-    st.at = phase::stopped;
-    st.stop_deadline = std::chrono::steady_clock::now() + 2 * knobs::store_timeout();
-    if (st.stream_open) {
-      if (st.unsent == 0)
-        end_stream(self);
-      else
-        later(self, defaults::stop_grace, msg::grace_atom::value);
-    }
-  }
-  if (st.saving || st.persisted)
-    return; // persist() calls back when the save in flight ends
-  auto unsaved = route->unsaved_count();
-  bool gave_up = std::chrono::steady_clock::now() >= st.stop_deadline;
-  if (unsaved > 0 && !gave_up) {
-    persist(self);
-    return;
-  }
-  if (unsaved > 0)
-    status(self, status_kind::sender_store_error, route->first_topic,
-           std::to_string(unsaved)
-             + " at-least-once messages could not be saved before the route stopped");
-  st.persisted = true;
-  if (st.stopping)
-    st.stopping->deliver(unsaved == 0);
-  maybe_quit(self);
 }
 
 caf::behavior route_actor(route_broker* self, route_context ctx) {
@@ -504,8 +305,27 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
 
 } // namespace
 
+void write_outbox(route_broker* self) {
+  auto& st = self->state;
+  if (st.at != phase::connected || st.unsent > defaults::max_unsent_bytes)
+    return;
+  auto data = st.ctx.route->take_outbox();
+  if (data.empty())
+    return;
+  auto& buf = self->wr_buf(st.hdl);
+  st.unsent += data.size();
+  if (buf.empty())
+    buf.swap(data); // data: CAF's spent buffer now
+  else
+    buf.insert(buf.end(), data.begin(), data.end());
+  st.ctx.route->recycle(std::move(data));
+  self->flush(st.hdl);
+}
+
+} // namespace route_steps
+
 caf::actor spawn_route_actor(caf::actor_system& sys, route_context ctx) {
-  return sys.middleman().spawn_broker(route_actor, std::move(ctx));
+  return sys.middleman().spawn_broker(route_steps::route_actor, std::move(ctx));
 }
 
 } // namespace liner

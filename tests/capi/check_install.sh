@@ -5,6 +5,9 @@
 #
 #   check_install.sh BUILD_DIR CONSUMER_SOURCE_DIR [SANITIZERS]
 #
+# Then a C++ consumer (CONSUMER_SOURCE_DIR/../consumer_cpp) of liner::Client
+# through find_package(liner) and liner::cpp, using only installed headers.
+#
 # SANITIZERS (e.g. address,undefined) is set for sanitizer builds: the
 # consumer must then be built with them too.
 set -euo pipefail
@@ -25,6 +28,8 @@ step "cmake --install $build --prefix $prefix"
 cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" || { cat "$tmp/install.log"; die "install failed"; }
 
 for f in lib/libliner.so lib/libliner.so.0 include/liner.h lib/pkgconfig/liner.pc \
+         lib/libliner-cpp.so include/liner/client.hpp include/liner/client_actor.hpp \
+         include/liner/error_code.hpp \
          lib/cmake/liner/liner-config.cmake lib/cmake/liner/liner-config-version.cmake \
          lib/cmake/liner/liner-targets.cmake; do
   [ -e "$prefix/$f" ] || die "missing $f"
@@ -54,5 +59,12 @@ cmake -S "$consumer" -B "$tmp/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
   || { cat "$tmp/cmake.log"; die "configuring the consumer failed"; }
 cmake --build "$tmp/cmake-build" >"$tmp/build.log" || { cat "$tmp/build.log"; die "building the consumer failed"; }
 "$tmp/cmake-build/consumer" "$tmp/cmake.db"
+
+step "find_package(liner): liner::cpp"
+cmake -S "$consumer/../consumer_cpp" -B "$tmp/cpp-build" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror ${flags[*]}" >"$tmp/cmake-cpp.log" \
+  || { cat "$tmp/cmake-cpp.log"; die "configuring the C++ consumer failed"; }
+cmake --build "$tmp/cpp-build" >"$tmp/build-cpp.log" || { cat "$tmp/build-cpp.log"; die "building the C++ consumer failed"; }
+"$tmp/cpp-build/consumer_cpp" "$tmp/cpp.db"
 
 step "ok"

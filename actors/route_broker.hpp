@@ -1,0 +1,106 @@
+// The route actor's state and the steps its two source files share
+// (route_actor.cpp: connecting, replaying, writing, acks; route_saving.cpp:
+// saving at-least-once frames and stopping). Private to actors/.
+#pragma once
+
+#include <caf/io/broker.hpp>
+#include <caf/send.hpp>
+
+#include <chrono>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "actors/messages.hpp"
+#include "actors/route_actor.hpp"
+#include "runtime/defaults.hpp"
+
+namespace liner::route_steps {
+
+using std::chrono::milliseconds;
+
+enum class phase { connecting, replaying, connected, stopped };
+
+struct route_actor_state {
+  route_context ctx;
+  phase at = phase::connecting;
+  caf::io::connection_handle hdl;
+  int fd = -1; // the stream's socket, to end it at once when stopping
+  uint64_t attempt = 0;
+  milliseconds backoff = defaults::route_backoff_first;
+  std::set<std::string> tried; // addresses that failed since the last success or backoff
+  std::size_t unsent = 0;
+  bool poll_scheduled = false;
+  std::chrono::steady_clock::time_point last_tcp_ack{};
+  frame_decoder acks;
+  bool attempt_in_flight = false;
+  bool stream_open = false; // while stopping: the last writes are on their way
+  // Saving at-least-once frames: one save at a time, retried with backoff
+  // while the store fails; one status event per outage.
+  bool saving = false;
+  bool save_timer = false;
+  bool store_outage = false;
+  milliseconds save_backoff = defaults::save_retry_first;
+  bool persisted = false; // while stopping: the store has every unacked frame
+  std::chrono::steady_clock::time_point stop_deadline{};
+  int jobs_in_flight = 0; // store requests not answered yet
+  // Set while a stop waits for a connect attempt or a replay to finish (so
+  // a goodbye queued on a brand-new route still goes out), then while it
+  // waits for the frames to be saved.
+  std::optional<caf::response_promise> stopping;
+  static inline const char* name = "liner.route";
+};
+
+using route_broker = caf::io::stateful_broker<route_actor_state>;
+
+inline void status(route_broker* self, status_kind kind, std::string topic, std::string message) {
+  self->send(self->state.ctx.client, msg::status_event{kind, std::move(topic), std::string{},
+                                                       std::move(message),
+                                                       self->state.ctx.route->addr()});
+}
+
+// -- route_saving.cpp ------------------------------------------------------------------
+
+/// Saves what only memory holds; retried with backoff while the store fails.
+void persist(route_broker* self);
+/// Quits once a stopped route has closed its stream and saved its frames.
+void maybe_quit(route_broker* self);
+/// While stopping: closes the stream.
+void end_stream(route_broker* self);
+/// Writes what is queued, saves every unacked frame, answers the stop.
+void finish_stop(route_broker* self);
+
+// -- route_actor.cpp --------------------------------------------------------------------
+
+void write_outbox(route_broker* self);
+
+// -- helpers ----------------------------------------------------------------------------
+
+// Sends a request to the store; `then` runs on the route actor with the
+// answer. A stopping route quits only once its requests are answered.
+template <class R, class Then>
+void ask_store(route_broker* self, R request, Then then) {
+  ++self->state.jobs_in_flight;
+  auto done = [=](store_answer<R>& answer) mutable {
+    then(answer);
+    --self->state.jobs_in_flight;
+    maybe_quit(self);
+  };
+  self->request(self->state.ctx.store, knobs::store_timeout() + store_answer_margin,
+                with_deadline(std::move(request)))
+    .then(done, [=](caf::error& e) mutable {
+      store_answer<R> answer = fail(error_code::store, e == caf::sec::request_timeout
+                                                         ? missed_deadline_message()
+                                                         : self->system().render(e));
+      done(answer);
+    });
+}
+
+// A timer message to itself. Anonymous: a pending timer whose sender is the
+// broker itself would keep a stopped broker alive.
+template <class... Ts>
+void later(route_broker* self, milliseconds delay, Ts... xs) {
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), delay, xs...);
+}
+
+} // namespace liner::route_steps
