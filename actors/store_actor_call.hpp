@@ -5,12 +5,12 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/actor_runtime.hpp"
+#include "runtime/defaults.hpp"
 #include "runtime/knobs.hpp"
 
 namespace liner {
 
-/// How long past its deadline a caller waits for an answer already on its way.
-inline constexpr std::chrono::milliseconds store_answer_margin{250};
+using defaults::store_answer_margin;
 
 template <class R>
 store_request<R> with_deadline(R request) {

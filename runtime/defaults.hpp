@@ -23,6 +23,8 @@ inline constexpr std::size_t max_send_queue = 0;
 
 /// Longest a caller waits for one store request (LINER_STORE_TIMEOUT_MS overrides).
 inline constexpr std::chrono::milliseconds store_timeout = 5s;
+/// How long past that a caller still waits for an answer already on its way.
+inline constexpr std::chrono::milliseconds store_answer_margin = 250ms;
 /// First wait before reconnecting a lost PostgreSQL connection; doubles per failure.
 inline constexpr std::chrono::milliseconds store_reconnect_first = 100ms;
 /// Longest wait between two reconnect attempts to PostgreSQL.
