@@ -81,22 +81,6 @@ CREATE INDEX IF NOT EXISTS idx_conn_messages_ck
 ALTER TABLE sender_listener ADD COLUMN IF NOT EXISTS client_name TEXT NOT NULL DEFAULT '';
 )sql";
 
-// The extra liner-caf tables (liner ignores them).
-const char* const postgres_extension_schema = R"sql(
-CREATE TABLE IF NOT EXISTS liner_route_topic (
-    sender_key TEXT NOT NULL,
-    listener_name TEXT NOT NULL,
-    topic TEXT NOT NULL,
-    PRIMARY KEY (sender_key, listener_name, topic)
-);
-
-CREATE TABLE IF NOT EXISTS liner_dead_addr (
-    addr TEXT NOT NULL,
-    client_name TEXT NOT NULL,
-    PRIMARY KEY (addr, client_name)
-);
-)sql";
-
 // libpq's messages end with a newline; keep error texts on one line.
 std::string one_line(std::string s) {
   for (auto& c : s)
@@ -251,7 +235,7 @@ private:
     auto lock_timeout = std::to_string(defaults::store_lock_timeout.count());
     exec_simple("SET lock_timeout = '" + lock_timeout + "ms'");
     exec_simple("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(schema_lock_key) + "); "
-                + postgres_schema + postgres_extension_schema + "COMMIT;");
+                + postgres_schema + sql::extension_schema + "COMMIT;");
   }
 
   void drop() noexcept {

@@ -119,6 +119,21 @@ const std::array<const char*, statement_count> texts = {
 
 } // namespace
 
+const char* const extension_schema = R"sql(
+CREATE TABLE IF NOT EXISTS liner_route_topic (
+    sender_key TEXT NOT NULL,
+    listener_name TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    PRIMARY KEY (sender_key, listener_name, topic)
+);
+
+CREATE TABLE IF NOT EXISTS liner_dead_addr (
+    addr TEXT NOT NULL,
+    client_name TEXT NOT NULL,
+    PRIMARY KEY (addr, client_name)
+);
+)sql";
+
 const char* text(statement id) {
   return texts[static_cast<std::size_t>(id)];
 }

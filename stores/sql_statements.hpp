@@ -56,6 +56,10 @@ enum class statement : std::size_t {
 
 inline constexpr std::size_t statement_count = static_cast<std::size_t>(statement::count_);
 
+/// The tables liner-caf adds to liner's (liner never reads them), in SQL
+/// both SQLite and PostgreSQL accept.
+extern const char* const extension_schema;
+
 /// The SQL text with `?N` placeholders.
 const char* text(statement id);
 

@@ -63,19 +63,6 @@ CREATE TABLE IF NOT EXISTS conn_messages (
 );
 CREATE INDEX IF NOT EXISTS idx_conn_messages_ck
     ON conn_messages(connection_key, id);
-
-CREATE TABLE IF NOT EXISTS liner_route_topic (
-    sender_key TEXT NOT NULL,
-    listener_name TEXT NOT NULL,
-    topic TEXT NOT NULL,
-    PRIMARY KEY (sender_key, listener_name, topic)
-);
-
-CREATE TABLE IF NOT EXISTS liner_dead_addr (
-    addr TEXT NOT NULL,
-    client_name TEXT NOT NULL,
-    PRIMARY KEY (addr, client_name)
-);
 )sql";
 
 bool is_busy(const SQLite::Exception& e) {
@@ -108,6 +95,7 @@ public:
       db_.exec("BEGIN IMMEDIATE");
       try {
         db_.exec(sqlite_schema);
+        db_.exec(sql::extension_schema);
         if (!has_column("sender_listener", "client_name"))
           db_.exec("ALTER TABLE sender_listener ADD COLUMN client_name TEXT NOT NULL DEFAULT ''");
         db_.exec("COMMIT");

@@ -53,18 +53,22 @@ cc -std=c11 -Wall -Wextra -Werror "${flags[@]}" "$consumer/consumer.c" -o "$tmp/
   $(pkg-config --cflags --libs liner) -lpthread -Wl,-rpath,"$libdir"
 "$tmp/consumer-pc" "$tmp/pc.db"
 
-step "find_package(liner)"
-cmake -S "$consumer" -B "$tmp/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
-  -DCMAKE_C_FLAGS="-Wall -Wextra -Werror ${flags[*]}" >"$tmp/cmake.log" \
-  || { cat "$tmp/cmake.log"; die "configuring the consumer failed"; }
-cmake --build "$tmp/cmake-build" >"$tmp/build.log" || { cat "$tmp/build.log"; die "building the consumer failed"; }
-"$tmp/cmake-build/consumer" "$tmp/cmake.db"
+# Configures, builds and runs a consumer project through find_package(liner).
+#   with_find_package NAME SOURCE_DIR FLAGS_VARIABLE PROGRAM
+with_find_package() {
+  local name=$1 src=$2 flags_var=$3 program=$4
+  cmake -S "$src" -B "$tmp/$name-build" -DCMAKE_PREFIX_PATH="$prefix" \
+    -D"$flags_var=-Wall -Wextra -Werror ${flags[*]}" >"$tmp/$name-cmake.log" \
+    || { cat "$tmp/$name-cmake.log"; die "configuring $name failed"; }
+  cmake --build "$tmp/$name-build" >"$tmp/$name-build.log" \
+    || { cat "$tmp/$name-build.log"; die "building $name failed"; }
+  "$tmp/$name-build/$program" "$tmp/$name.db"
+}
+
+step "find_package(liner): liner::liner"
+with_find_package c "$consumer" CMAKE_C_FLAGS consumer
 
 step "find_package(liner): liner::cpp"
-cmake -S "$consumer/../consumer_cpp" -B "$tmp/cpp-build" -DCMAKE_PREFIX_PATH="$prefix" \
-  -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror ${flags[*]}" >"$tmp/cmake-cpp.log" \
-  || { cat "$tmp/cmake-cpp.log"; die "configuring the C++ consumer failed"; }
-cmake --build "$tmp/cpp-build" >"$tmp/build-cpp.log" || { cat "$tmp/build-cpp.log"; die "building the C++ consumer failed"; }
-"$tmp/cpp-build/consumer_cpp" "$tmp/cpp.db"
+with_find_package cpp "$consumer/../consumer_cpp" CMAKE_CXX_FLAGS consumer_cpp
 
 step "ok"
