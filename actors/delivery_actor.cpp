@@ -113,6 +113,7 @@ private:
   void process(msg::frame_batch& b) {
     std::map<int32_t, uint64_t> touched;
     std::size_t delivered_in_batch = 0;
+    auto listening = ctx_.topics->listening(); // one snapshot per batch
     byte_buffer payload;
     for (auto& f : b.frames) {
       if (ctx_.stopping->load())
@@ -160,13 +161,13 @@ private:
           self_->send(ctx_.client, msg::peer_event{std::move(*ev)});
         continue;
       }
-      auto to = ctx_.topics->listened_topic(f.header.topic_key);
-      if (!to)
+      auto to = listening->find(f.header.topic_key);
+      if (to == listening->end())
         continue; // not ours (any more): dropped, counted as processed
       const auto& from = from_of(ck, s);
       callback_scope scope{ctx_.owner};
       try {
-        ctx_.on_receive(*to, from, data, size);
+        ctx_.on_receive(to->second, from, data, size);
       } catch (const std::exception& e) {
         LINER_LOG_ERROR(std::string("receive callback threw: ") + e.what());
       } catch (...) {

@@ -4,43 +4,28 @@
 
 namespace liner {
 
-std::shared_ptr<const directory::table> directory::snapshot() const {
-  return std::atomic_load(&table_);
-}
-
-template <class Change>
-void directory::update(Change change) {
-  std::lock_guard<std::mutex> guard{writers_};
-  auto copy = std::make_shared<table>(*snapshot());
-  change(*copy);
-  std::atomic_store(&table_, std::shared_ptr<const table>(std::move(copy)));
-}
-
-directory::addresses directory::find(const std::string& topic) const {
-  auto t = snapshot();
-  auto it = t->find(topic);
-  return it == t->end() ? addresses{} : it->second.addrs;
-}
-
 void directory::set(const std::string& topic, addresses addrs) {
   if (addrs.empty()) {
     erase(topic);
     return;
   }
-  update([&](table& t) {
-    auto& e = t[topic];
-    e.addrs = std::move(addrs);
-    if (!e.counter)
-      e.counter = std::make_shared<std::atomic<std::size_t>>(0);
-  });
+  std::shared_ptr<std::atomic<std::size_t>> counter;
+  {
+    std::lock_guard<std::mutex> guard{counters_mutex_};
+    auto& c = counters_[topic];
+    if (!c)
+      c = std::make_shared<std::atomic<std::size_t>>(0);
+    counter = c;
+  }
+  table_.update([&](table& t) { t[topic] = entry{std::move(addrs), std::move(counter)}; });
 }
 
 void directory::erase(const std::string& topic) {
-  update([&](table& t) { t.erase(topic); });
+  table_.update([&](table& t) { t.erase(topic); });
 }
 
 void directory::prune(const std::string& addr) {
-  update([&](table& t) {
+  table_.update([&](table& t) {
     for (auto it = t.begin(); it != t.end();) {
       auto& v = it->second.addrs;
       v.erase(std::remove(v.begin(), v.end(), addr), v.end());
@@ -49,18 +34,22 @@ void directory::prune(const std::string& addr) {
   });
 }
 
-std::size_t directory::next_index(const std::string& topic, std::size_t n) {
-  auto t = snapshot();
+std::pair<directory::addresses, std::size_t> directory::pick(const std::string& topic,
+                                                            bool advance) {
+  auto t = table_.get();
   auto it = t->find(topic);
-  if (it == t->end() || n == 0)
-    return 0;
-  auto& counter = *it->second.counter;
-  auto current = counter.load();
+  if (it == t->end())
+    return {};
+  if (!advance)
+    return {it->second.addrs, 0};
+  auto& e = it->second;
+  auto n = e.addrs.size();
+  auto current = e.counter->load();
   std::size_t i;
   do
     i = current % n;
-  while (!counter.compare_exchange_weak(current, (i + 1) % n));
-  return i;
+  while (!e.counter->compare_exchange_weak(current, (i + 1) % n));
+  return {e.addrs, i};
 }
 
 } // namespace liner

@@ -35,15 +35,21 @@ std::vector<route_ptr> router::close() {
 result<std::vector<route_ptr>> router::routes_for(const std::string& topic, bool alo, bool all) {
   std::vector<route_ptr> routes;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto addrs = resolve(topic, alo);
-    if (!addrs)
-      return addrs.error();
+    auto [addrs, index] = directory_.pick(topic, !all);
+    if (addrs.empty()) {
+      auto found = resolve(topic, alo);
+      if (!found)
+        return found.error();
+      std::tie(addrs, index) = directory_.pick(topic, !all);
+      if (addrs.empty()) // the store is away: not cached
+        std::tie(addrs, index) = std::make_pair(std::move(*found), std::size_t{0});
+    }
     topics_.relate(topic);
     std::vector<std::string> chosen;
     if (all)
-      chosen = std::move(*addrs);
+      chosen = std::move(addrs);
     else
-      chosen.push_back((*addrs)[directory_.next_index(topic, addrs->size())]);
+      chosen.push_back(std::move(addrs[index]));
     routes.clear();
     bool missing = false;
     for (auto& addr : chosen) {
@@ -58,10 +64,8 @@ result<std::vector<route_ptr>> router::routes_for(const std::string& topic, bool
   return routes;
 }
 
+// Reads the addresses of `topic` from the store into the directory.
 result<std::vector<std::string>> router::resolve(const std::string& topic, bool alo) {
-  auto cached = directory_.find(topic);
-  if (!cached.empty())
-    return cached;
   auto found = call_store(sys_, store_, req::resolve_topic{topic, alo});
   if (!found) {
     // The store is away: the routes that carried the topic in this run

@@ -3,43 +3,31 @@
 namespace liner {
 
 std::optional<int32_t> topic_table::key_of(const std::string& topic) const {
-  std::lock_guard<std::mutex> guard{mutex_};
-  auto it = keys_.find(topic);
-  if (it == keys_.end())
+  auto known = known_.get();
+  auto it = known->keys.find(topic);
+  if (it == known->keys.end())
     return std::nullopt;
   return it->second;
 }
 
 void topic_table::remember_key(const std::string& topic, int32_t key) {
-  std::lock_guard<std::mutex> guard{mutex_};
-  keys_[topic] = key;
+  known_.update([&](known_topics& k) { k.keys[topic] = key; });
 }
 
-std::optional<std::string> topic_table::listened_topic(int32_t key) const {
-  auto table = std::atomic_load(&listening_);
-  auto it = table->find(key);
-  if (it == table->end())
-    return std::nullopt;
-  return it->second;
+std::shared_ptr<const topic_table::key_map> topic_table::listening() const {
+  return listening_.get();
 }
 
 void topic_table::listen_to(key_map keys) {
-  std::lock_guard<std::mutex> guard{mutex_};
-  std::atomic_store(&listening_, std::shared_ptr<const key_map>(std::make_shared<key_map>(std::move(keys))));
+  listening_.update([&](key_map& m) { m = std::move(keys); });
 }
 
 void topic_table::listen(int32_t key, const std::string& topic) {
-  std::lock_guard<std::mutex> guard{mutex_};
-  auto copy = std::make_shared<key_map>(*listening_);
-  (*copy)[key] = topic;
-  std::atomic_store(&listening_, std::shared_ptr<const key_map>(std::move(copy)));
+  listening_.update([&](key_map& m) { m[key] = topic; });
 }
 
 void topic_table::stop_listening(int32_t key) {
-  std::lock_guard<std::mutex> guard{mutex_};
-  auto copy = std::make_shared<key_map>(*listening_);
-  copy->erase(key);
-  std::atomic_store(&listening_, std::shared_ptr<const key_map>(std::move(copy)));
+  listening_.update([&](key_map& m) { m.erase(key); });
 }
 
 std::vector<std::string> topic_table::subscriptions() const {
@@ -51,10 +39,14 @@ std::vector<std::string> topic_table::subscriptions() const {
 }
 
 void topic_table::add_subscription(const std::string& topic, int32_t key) {
-  std::lock_guard<std::mutex> guard{mutex_};
-  subscriptions_[topic] = key;
-  keys_[topic] = key;
-  related_.insert(topic);
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    subscriptions_[topic] = key;
+  }
+  known_.update([&](known_topics& k) {
+    k.keys[topic] = key;
+    k.related.insert(topic);
+  });
 }
 
 std::optional<int32_t> topic_table::remove_subscription(const std::string& topic) {
@@ -73,13 +65,12 @@ void topic_table::clear_subscriptions() {
 }
 
 void topic_table::relate(const std::string& topic) {
-  std::lock_guard<std::mutex> guard{mutex_};
-  related_.insert(topic);
+  if (!related(topic)) // on every send: publish only the first time
+    known_.update([&](known_topics& k) { k.related.insert(topic); });
 }
 
 bool topic_table::related(const std::string& topic) const {
-  std::lock_guard<std::mutex> guard{mutex_};
-  return related_.count(topic) != 0;
+  return known_.get()->related.count(topic) != 0;
 }
 
 } // namespace liner

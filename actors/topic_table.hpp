@@ -2,6 +2,7 @@
 // subscriptions, the topics it listens to (key -> topic, read by the delivery
 // actor for every message, so an immutable snapshot swapped atomically), and
 // the topics it relates to (whose peer events reach its status callback).
+// Keys, listening and related topics are read without a lock.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/snapshot.hpp"
+
 namespace liner {
 
 class topic_table {
@@ -25,10 +28,11 @@ public:
   std::optional<int32_t> key_of(const std::string& topic) const;
   void remember_key(const std::string& topic, int32_t key);
 
-  // -- listening (lock-free reads) ------------------------------------------------
+  // -- listening ------------------------------------------------------------------
 
-  /// The topic `key` stands for at this listener, if it listens to it.
-  std::optional<std::string> listened_topic(int32_t key) const;
+  /// What this listener listens to now (key -> topic): a snapshot that stays
+  /// valid while it is held (the delivery actor takes one per batch).
+  std::shared_ptr<const key_map> listening() const;
   /// Replaces the whole table (run).
   void listen_to(key_map keys);
   void listen(int32_t key, const std::string& topic);
@@ -48,11 +52,15 @@ public:
   bool related(const std::string& topic) const;
 
 private:
-  std::shared_ptr<const key_map> listening_ = std::make_shared<const key_map>(); // atomic_load/store
-  mutable std::mutex mutex_; // everything below, and writers of listening_
-  std::map<std::string, int32_t> keys_;
+  // Read on every message: snapshots (runtime/snapshot.hpp).
+  struct known_topics {
+    std::map<std::string, int32_t> keys;
+    std::set<std::string> related;
+  };
+  snapshot<key_map> listening_;
+  snapshot<known_topics> known_;
+  mutable std::mutex mutex_; // subscriptions_
   std::map<std::string, int32_t> subscriptions_;
-  std::set<std::string> related_;
 };
 
 } // namespace liner
