@@ -12,6 +12,7 @@
 //              [--size S]               ... padded with '.' to S bytes
 //              [--interval-ms MS]       pause between those messages
 //              [--send-all]             send with send_all instead of send_to
+//              [--keep-going]           a rejected --send-to message is reported, not fatal
 //              [--alo | --best-effort]  delivery mode (default --alo)
 //              [--echo]                 send every message back to its sender's topic
 //              [--expect K]             exit 0 once K messages arrived
@@ -23,12 +24,16 @@
 //   ready ADDR                          run succeeded, listening on ADDR
 //   recv to=TO from=FROM data=PAYLOAD   one per message (see escape() for PAYLOAD)
 //   sent K                              the --send-to messages were all accepted
+//                                       (with --keep-going: K were accepted)
+//   rejected I CODE MESSAGE             with --keep-going: --send-to message I was refused
 //   status KIND topic=T peer=P message=M   with --status
 //   ok [VALUE] | err CODE MESSAGE       the answer to each stdin command
 //   error WHAT                          a fatal failure (exit 1), or a failed echo
 //
 // Standard input commands, one per line:
 //   send TOPIC PAYLOAD [alo|be]    send-all TOPIC PAYLOAD [alo|be]
+//   send-many TOPIC PREFIX COUNT [alo|be]   send_to PREFIX0 .. PREFIX<COUNT-1>; stops at
+//                                  the first refusal: "ok COUNT" or "err CODE at I: MESSAGE"
 //   subscribe TOPIC    unsubscribe TOPIC    refresh TOPIC
 //   stop    run (prints "ready ADDR" before "ok")    pending (ok COUNT)    quit
 //
@@ -62,7 +67,8 @@ struct options {
   std::optional<std::string> send_to;
   long count = 1, size = 0, interval_ms = 0;
   std::string prefix = "msg-";
-  bool send_all = false, alo = true, echo = false, stay = false, status = false;
+  bool send_all = false, alo = true, echo = false, stay = false, status = false,
+       keep_going = false;
   std::optional<long> expect, exit_after_ms;
 };
 
@@ -142,6 +148,7 @@ options parse(int argc, char** argv) {
     else if (arg == "--payload-prefix") o.prefix = value();
     else if (arg == "--interval-ms") o.interval_ms = number();
     else if (arg == "--send-all") o.send_all = true;
+    else if (arg == "--keep-going") o.keep_going = true;
     else if (arg == "--alo") o.alo = true;
     else if (arg == "--best-effort") o.alo = false;
     else if (arg == "--echo") o.echo = true;
@@ -204,6 +211,21 @@ public:
       bool ok = cmd == "send" ? client_.send_to(topic, payload.data(), payload.size(), alo)
                               : client_.send_all(topic, payload.data(), payload.size(), alo);
       return answer(ok);
+    }
+    if (cmd == "send-many") {
+      std::string prefix;
+      long count = -1;
+      bool parsed = static_cast<bool>(in >> topic >> prefix >> count);
+      in >> mode;
+      if (!parsed || count < 0 || (!mode.empty() && mode != "alo" && mode != "be"))
+        return say("err 8 usage: send-many TOPIC PREFIX COUNT [alo|be]");
+      for (long i = 0; i < count; ++i) {
+        auto data = prefix + std::to_string(i);
+        if (!client_.send_to(topic, data.data(), data.size(), mode != "be"))
+          return say("err " + std::to_string(static_cast<int>(client_.last_error())) + " at "
+                     + std::to_string(i) + ": " + client_.last_error_message());
+      }
+      return say("ok " + std::to_string(count));
     }
     if (cmd == "subscribe" || cmd == "unsubscribe" || cmd == "refresh") {
       in >> topic;
@@ -343,20 +365,25 @@ int main(int argc, char** argv) {
   auto deadline = std::chrono::steady_clock::now()
                   + std::chrono::milliseconds(opt.exit_after_ms.value_or(0));
   if (opt.send_to) {
+    long accepted = 0;
     for (long i = 0; i < opt.count; ++i) {
       std::string payload = opt.prefix + std::to_string(i);
       if (static_cast<long>(payload.size()) < opt.size)
         payload.resize(static_cast<std::size_t>(opt.size), '.');
       bool ok = opt.send_all ? c.send_all(*opt.send_to, payload.data(), payload.size(), opt.alo)
                              : c.send_to(*opt.send_to, payload.data(), payload.size(), opt.alo);
-      if (!ok) {
+      if (ok) {
+        ++accepted;
+      } else if (opt.keep_going) {
+        say("rejected " + std::to_string(i) + " " + describe_error(c));
+      } else {
         say("error send " + std::to_string(i) + ": " + describe_error(c));
         return finish(1);
       }
       if (opt.interval_ms > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(opt.interval_ms));
     }
-    say("sent " + std::to_string(opt.count));
+    say("sent " + std::to_string(accepted));
   }
 
   std::unique_lock<std::mutex> lock{state_mtx};

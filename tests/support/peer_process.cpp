@@ -15,7 +15,29 @@ extern char** environ;
 
 namespace liner::test {
 
-peer_process::peer_process(const std::vector<std::string>& argv) {
+namespace {
+
+// The test's environment with `extra` added ("NAME=VALUE"; a name given
+// there replaces the inherited variable).
+std::vector<std::string> merged_environment(const std::vector<std::string>& extra) {
+  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  std::vector<std::string> out;
+  for (char** e = environ; *e; ++e) {
+    std::string entry = *e;
+    bool replaced = false;
+    for (auto& x : extra)
+      replaced |= name_of(x) == name_of(entry);
+    if (!replaced)
+      out.push_back(entry);
+  }
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
+
+} // namespace
+
+peer_process::peer_process(const std::vector<std::string>& argv,
+                           const std::vector<std::string>& env) {
   // A child that died must not kill the test with SIGPIPE when we write to it.
   std::signal(SIGPIPE, SIG_IGN);
   // O_CLOEXEC: other children must not inherit our pipe ends, or this
@@ -36,7 +58,12 @@ peer_process::peer_process(const std::vector<std::string>& argv) {
   for (auto& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+  auto env_entries = merged_environment(env);
+  std::vector<char*> envp;
+  for (auto& e : env_entries)
+    envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   close(in[0]);
   close(out[1]);

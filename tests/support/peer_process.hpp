@@ -16,8 +16,11 @@ class peer_process {
 public:
   using clock = std::chrono::steady_clock;
 
-  /// Starts `argv[0]` (a path) with the arguments.
-  explicit peer_process(const std::vector<std::string>& argv);
+  /// Starts `argv[0]` (a path) with the arguments, in the test's
+  /// environment plus `env` ("NAME=VALUE" entries, which replace variables
+  /// of the same name).
+  explicit peer_process(const std::vector<std::string>& argv,
+                        const std::vector<std::string>& env = {});
   /// Kills the child (SIGKILL) if it still runs and reaps it: tests clean up
   /// their processes even when an assertion ends them early.
   ~peer_process();
