@@ -107,7 +107,7 @@ open_route::route_info open_route::run(Store& s) const {
 }
 
 void remember_route::run(Store& s) const {
-  s.save_listener_for_sender_if_new(addr, topic, listener_name);
+  s.remember_listener_address(addr, topic, listener_name);
   if (topic != internal_channel_topic)
     s.remember_route_topic(listener_name, topic);
 }

@@ -131,7 +131,7 @@ void SqlStore::save_listener_for_sender(const std::string& addr,
   db_->run(statement::save_listener, {key, addr, listener_topic, listener_name});
 }
 
-void SqlStore::save_listener_for_sender_if_new(const std::string& addr,
+void SqlStore::remember_listener_address(const std::string& addr,
                                                const std::string& listener_topic,
                                                const std::string& listener_name) {
   auto key = sender_key();

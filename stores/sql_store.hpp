@@ -28,7 +28,7 @@ public:
 
   void save_listener_for_sender(const std::string& addr, const std::string& listener_topic,
                                 const std::string& listener_name) override;
-  void save_listener_for_sender_if_new(const std::string& addr, const std::string& listener_topic,
+  void remember_listener_address(const std::string& addr, const std::string& listener_topic,
                                        const std::string& listener_name) override;
   void remove_sender_listeners_on_topic(const std::string& listener_topic) override;
   void remember_route_topic(const std::string& listener_name, const std::string& topic) override;

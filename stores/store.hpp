@@ -137,7 +137,7 @@ public:
   /// Like save_listener_for_sender, but an existing row of the same listener
   /// keeps its topic unless that is the internal channel (sender_listener has
   /// one topic per address; liner_route_topic has them all).
-  virtual void save_listener_for_sender_if_new(const std::string& addr,
+  virtual void remember_listener_address(const std::string& addr,
                                                const std::string& listener_topic,
                                                const std::string& listener_name) = 0;
   /// Also forgets the topic for every remembered route (see remember_route_topic);
