@@ -18,7 +18,6 @@
 
 #include <csignal>
 #include <functional>
-#include <map>
 #include <optional>
 #include <set>
 #include <thread>
