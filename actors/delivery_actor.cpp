@@ -43,8 +43,7 @@ public:
     bool running = true;
     self_->receive_while([&] { return running; })(
       [&](msg::frame_batch& b) {
-        if (!ctx_.stopping->load())
-          process(b);
+        process(b);
         ctx_.batches->give(std::move(b.data));
         if (clock_type::now() - last_flush_ >= ack_flush_period)
           flush_acks(false);

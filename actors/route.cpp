@@ -115,20 +115,16 @@ void route_state::stream_lost() {
 std::vector<byte_buffer> route_state::begin_save() {
   std::lock_guard<std::mutex> guard{mutex_};
   std::vector<byte_buffer> out;
-  if (save_in_flight_)
-    return out;
   for (auto& f : unacked_)
     if (f.store_id == 0 && f.number > acked_) {
       f.saving = true;
       out.push_back(f.bytes);
     }
-  save_in_flight_ = !out.empty();
   return out;
 }
 
 void route_state::end_save(bool saved) {
   std::lock_guard<std::mutex> guard{mutex_};
-  save_in_flight_ = false;
   if (saved) {
     queue_in_store_ = true;
     unacked_.erase(std::remove_if(unacked_.begin(), unacked_.end(),

@@ -68,7 +68,8 @@ public:
   /// next replay reads them back).
   void stream_lost();
   /// Copies of the at-least-once frames above the ack that only memory
-  /// holds, marked as being saved; empty if none (or a save is in flight).
+  /// holds, marked as being saved; empty if none. One save at a time: the
+  /// route actor calls it again only after end_save.
   std::vector<byte_buffer> begin_save();
   /// The save ended: on success its frames leave memory (the store has
   /// them); on failure they stay, to be saved again.
@@ -106,7 +107,6 @@ private:
   uint64_t taken_ = 0; // the highest number taken from the outbox to be written
   uint64_t acked_ = 0;
   bool queue_in_store_;
-  bool save_in_flight_ = false;
   byte_buffer outbox_;
   byte_buffer spare_; // empty, keeps its capacity for the next outbox
   std::size_t outbox_frames_ = 0;
