@@ -13,15 +13,22 @@ namespace liner {
 
 namespace {
 
+thread_local error_code create_error = error_code::ok; // Client::last_create_error
+
 template <class Open>
 std::unique_ptr<Client> make_client(const std::string& unique_name, const std::string& topic,
                                     const std::string& localhost, std::string* error, Open open,
                                     std::unique_ptr<Client> (*wrap)(std::shared_ptr<client_core>)) {
+  create_error = error_code::invalid_arg;
   auto fail = [&](const std::string& why) -> std::unique_ptr<Client> {
     if (error)
       *error = why;
     return nullptr;
   };
+  if (topic == internal_channel_topic) {
+    create_error = error_code::internal_topic;
+    return fail("you can't use the internal channel topic as a client topic");
+  }
   if (unique_name.empty())
     return fail("unique_name empty");
   if (topic.empty())
@@ -30,9 +37,14 @@ std::unique_ptr<Client> make_client(const std::string& unique_name, const std::s
     return fail("localhost empty");
   try {
     std::unique_ptr<Store> store = open();
-    return wrap(client_core::create(unique_name, topic, localhost, std::move(store)));
+    auto client = wrap(client_core::create(unique_name, topic, localhost, std::move(store)));
+    create_error = error_code::ok;
+    return client;
   } catch (const std::exception& e) {
-    return fail(e.what());
+    std::string why = e.what();
+    bool bad_json = why.rfind("receivers_json", 0) == 0;
+    create_error = bad_json ? error_code::invalid_arg : error_code::store;
+    return fail(why);
   }
 }
 
@@ -92,6 +104,10 @@ Client::Client(std::shared_ptr<client_core> core)
   : core_(std::move(core)), error_(std::make_unique<last_error_slot>()) {
 }
 
+error_code Client::last_create_error() {
+  return create_error;
+}
+
 Client::~Client() {
   client_core::shutdown(core_);
 }
@@ -103,6 +119,7 @@ std::unique_ptr<Client> Client::create_sqlite(const std::string& unique_name,
                                               const std::string& receivers_json,
                                               std::string* error) {
   if (path.empty()) {
+    create_error = error_code::invalid_arg;
     if (error)
       *error = "store_path empty";
     return nullptr;

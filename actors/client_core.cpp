@@ -5,6 +5,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include <cstdint>
 #include <thread>
 
 #include "actors/messages.hpp"
@@ -85,14 +86,19 @@ result<void> client_core::check_send(const char* what, const std::string& topic,
                 std::string("you can't ") + what + " because client not is running");
   if (topic == topic_)
     return fail(error_code::self_topic, "you can't send on your own topic");
+  if (topic == internal_channel_topic)
+    return fail(error_code::internal_topic,
+                std::string("you can't ") + what + " on internal channel topic");
   if (size == 0)
     return fail(error_code::invalid_arg, "payload empty");
   auto max = knobs::max_message_size();
-  if (frame_min_body + size > max)
-    return fail(error_code::invalid_arg,
-                "payload too large for max_message_size (payload " + std::to_string(size)
-                  + ", framed body " + std::to_string(size + frame_min_body) + ", max "
-                  + std::to_string(max) + ")");
+  if (size > max || max - size < frame_min_body) { // no sum here: size may be near SIZE_MAX
+    auto body = size <= SIZE_MAX - frame_min_body ? std::to_string(size + frame_min_body)
+                                                  : std::to_string(size) + "+21";
+    return fail(error_code::invalid_arg, "payload too large for max_message_size (payload "
+                                           + std::to_string(size) + ", framed body " + body
+                                           + ", max " + std::to_string(max) + ")");
+  }
   return {};
 }
 

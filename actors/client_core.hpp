@@ -25,6 +25,7 @@
 
 #include <liner/client.hpp>
 
+#include "actors/acceptor.hpp"
 #include "actors/actor_runtime.hpp"
 #include "actors/callback_scope.hpp"
 #include "actors/client_actor_impl.hpp"
@@ -132,6 +133,7 @@ private:
   mutable std::mutex lifecycle_;
   std::atomic<bool> running_{false};
   bool shut_down_ = false;
+  std::unique_ptr<acceptor> acceptor_;
   caf::actor listener_;
   caf::actor delivery_;
   std::shared_ptr<std::atomic<bool>> delivery_stopping_;

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include "actors/acceptor.hpp"
 #include "actors/client_core.hpp"
 #include "actors/delivery_actor.hpp"
 #include "actors/listener_actor.hpp"
@@ -75,10 +76,21 @@ result<void> client_core::run(receive_callback on_receive) {
 
   thread_logger_scope scope; // spawns
   auto batches = std::make_shared<buffer_pool>();
+  auto credit = std::make_shared<listener_credit>();
+  auto open = std::make_shared<std::atomic<std::size_t>>(0);
   delivery_stopping_ = std::make_shared<std::atomic<bool>>(false);
   delivery_ = spawn_delivery_actor(system(), {store_, std::move(on_receive), topics_, client_actor_,
-                                              id_, keys->internal, batches, delivery_stopping_});
-  listener_ = spawn_listener_actor(system(), fd, delivery_, batches);
+                                              id_, unique_name_, keys->internal, batches, credit,
+                                              delivery_stopping_});
+  listener_ = spawn_listener_actor(system(), delivery_, batches, credit, open);
+  try {
+    acceptor_ = std::make_unique<acceptor>(fd, listener_.address(), open);
+  } catch (const std::exception& e) {
+    close(fd);
+    store(req::leave_catalog{{topic_}, localhost_});
+    stop_actors();
+    return fail(error_code::startup, e.what());
+  }
   running_ = true;
   routes_.open();
   if (auto restored = routes_.restore(); !restored)
@@ -140,6 +152,7 @@ void client_core::stop_actors() {
     ask_stop(actor);
     self->wait_for(actor);
   }
+  acceptor_.reset(); // no new connections from here on
   caf::actor listener, delivery;
   std::swap(listener, listener_);
   std::swap(delivery, delivery_);

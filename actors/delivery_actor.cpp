@@ -9,9 +9,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/inbound_budget.hpp"
 #include "actors/messages.hpp"
 #include "actors/route.hpp"
+#include "runtime/compression.hpp"
 #include "runtime/defaults.hpp"
+#include "runtime/knobs.hpp"
 #include "runtime/log.hpp"
 
 namespace liner {
@@ -33,7 +36,21 @@ struct sender_state {
   std::string from;
   bool from_known = false;
   clock_type::time_point from_tried{};
+  // What the store says the key joins: "{sender}:{sender topic}:{listener}".
+  std::string composite;
+  bool checked = false; // composite read (it may be empty: no such key)
+  uint64_t owner = 0;   // the open stream that uses the key, 0 if none
 };
+
+// One inbound stream, by the listener's serial number.
+struct stream_state {
+  bool refused = false;       // the listener was told to close it
+  std::vector<int32_t> keys;  // connection keys it owns
+};
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
 
 class delivery {
 public:
@@ -43,12 +60,16 @@ public:
     bool running = true;
     self_->receive_while([&] { return running; })(
       [&](msg::frame_batch& b) {
+        listener_ = caf::actor_cast<caf::actor>(self_->current_sender());
         process(b);
+        if (ctx_.credit->give_back(b.charged))
+          self_->send(listener_, msg::resume_atom::value);
         ctx_.batches->give(std::move(b.data));
         if (clock_type::now() - last_flush_ >= ack_flush_period)
           flush_acks(false);
       },
       [&](acks_written& r) { on_acks_written(r); },
+      [&](msg::closed_atom, uint64_t stream) { on_stream_closed(stream); },
       [&](msg::stop_atom) -> bool {
         running = false;
         return flush_acks(true);
@@ -75,19 +96,80 @@ private:
     return s;
   }
 
-  const std::string& from_of(int32_t ck, sender_state& s) {
-    if (s.from_known || clock_type::now() - s.from_tried < from_retry_period)
-      return s.from;
+  // Reads what the store knows about the key (at most once per
+  // from_retry_period while something is missing).
+  void learn(int32_t ck, sender_state& s) {
+    if ((s.checked && s.from_known) || clock_type::now() - s.from_tried < from_retry_period)
+      return;
     s.from_tried = clock_type::now();
-    auto topic = call_store(self_->system(), ctx_.store, req::sender_topic{ck});
-    if (topic && *topic) {
-      s.from = **topic;
+    auto info = call_store(self_->system(), ctx_.store, req::connection_info{ck});
+    if (!info) {
+      status("get_sender_topic conn_key " + std::to_string(ck) + ": " + info.error().message);
+      return;
+    }
+    s.composite = info->composite;
+    s.checked = true;
+    if (info->sender_topic) {
+      s.from = *info->sender_topic;
       s.from_known = true;
     } else {
-      status("get_sender_topic conn_key " + std::to_string(ck) + ": "
-             + (topic ? "unknown connection key" : topic.error().message));
+      status("get_sender_topic conn_key " + std::to_string(ck) + ": unknown connection key");
     }
+  }
+
+  const std::string& from_of(int32_t ck, sender_state& s) {
+    if (!s.from_known)
+      learn(ck, s);
     return s.from;
+  }
+
+  // Closes the batch's stream (the listener does) and delivers nothing more from it.
+  void refuse(const msg::frame_batch& b, std::string why) {
+    auto& st = streams_[b.stream];
+    if (st.refused)
+      return;
+    st.refused = true;
+    self_->send(listener_, msg::drop_atom::value, b.connection, b.stream, std::move(why));
+  }
+
+  // Whether the batch's stream may use connection key `ck`: the key must
+  // lead to this client (when the store can tell) and no other open stream
+  // may be using it. The first frame of a key on a stream decides.
+  bool admit(const msg::frame_batch& b, int32_t ck, sender_state& s) {
+    if (s.owner == b.stream)
+      return true;
+    learn(ck, s);
+    if (s.checked && !ends_with(s.composite, ":" + ctx_.unique_name)) {
+      refuse(b, "connection key " + std::to_string(ck) + " does not lead to "
+                  + ctx_.unique_name + (s.composite.empty() ? " (no such key)" : ""));
+      return false;
+    }
+    if (s.owner != 0) {
+      refuse(b, "connection key " + std::to_string(ck)
+                  + " is in use by another open connection");
+      return false;
+    }
+    s.owner = b.stream;
+    streams_[b.stream].keys.push_back(ck);
+    return true;
+  }
+
+  // An internal-channel event speaks for its `client`: only that client's
+  // own connection key may carry it.
+  bool event_from_sender(const internal_event& ev, const sender_state& s) const {
+    return !s.checked || s.composite.rfind(ev.client + ":", 0) == 0;
+  }
+
+  void on_stream_closed(uint64_t stream) {
+    auto it = streams_.find(stream);
+    if (it == streams_.end())
+      return;
+    for (auto ck : it->second.keys) {
+      auto s = senders_.find(ck);
+      if (s != senders_.end() && s->second.owner == stream)
+        s->second.owner = 0;
+    }
+    streams_.erase(it);
   }
 
   // A sender of this project opens each stream with a hello naming its route
@@ -117,6 +199,8 @@ private:
     for (auto& f : b.frames) {
       if (ctx_.stopping->load())
         break; // stop() was called (maybe from the callback): deliver no more
+      if (streams_[b.stream].refused)
+        break;
       // One read can hold thousands of frames: ack within the batch too (the
       // frames before this one are through the callback), so a crash in the
       // middle of a batch redelivers a few messages, not the whole batch.
@@ -128,6 +212,8 @@ private:
       }
       auto ck = f.header.connection_key;
       auto& s = sender(ck);
+      if (!admit(b, ck, s))
+        break;
       if (f.header.topic_key == hello_topic_key) {
         on_hello(s, b.data.data() + f.offset, f.size);
         continue;
@@ -138,26 +224,33 @@ private:
       }
       if (f.header.number <= s.last)
         continue; // already delivered
-      s.last = f.header.number;
-      touched[ck] = s.last;
-      ++delivered_in_batch;
       frame_view view{f.header, b.data.data() + f.offset, f.size};
       const char* data = view.data;
       std::size_t size = view.size;
+      std::optional<budget_reservation> reserved;
       if (view.compressed()) {
-        payload.clear();
+        // Not marked delivered before it opens: a message refused for lack
+        // of budget comes again after the sender reconnects.
         std::string err;
-        if (!open_payload(view, payload, err)) {
-          LINER_LOG_ERROR("message " + std::to_string(f.header.number) + " on connection_key "
-                          + std::to_string(ck) + " dropped: " + err);
-          continue;
+        if (!open_compressed(view, payload, reserved, err)) {
+          refuse(b, "message " + std::to_string(f.header.number) + " on connection_key "
+                      + std::to_string(ck) + ": " + err);
+          break;
         }
         data = payload.data();
         size = payload.size();
       }
+      s.last = f.header.number;
+      touched[ck] = s.last;
+      ++delivered_in_batch;
       if (f.header.topic_key == ctx_.internal_topic_key) {
-        if (auto ev = internal_event::parse(data, size))
+        auto ev = internal_event::parse(data, size);
+        if (ev && event_from_sender(*ev, s))
           self_->send(ctx_.client, msg::peer_event{std::move(*ev)});
+        else if (ev)
+          LINER_LOG_ERROR("ignored an internal-channel event of client '" + ev->client
+                          + "' sent with connection key " + std::to_string(ck)
+                          + ", which belongs to another sender");
         continue;
       }
       auto to = listening->find(f.header.topic_key);
@@ -176,14 +269,31 @@ private:
     acknowledge(b, touched);
   }
 
+  // Decompresses a payload into `out` once the process's inbound budget has
+  // room for it (kept in `reserved` while it is delivered). Never more than
+  // max_message_size; a bomb is refused before anything is allocated.
+  bool open_compressed(const frame_view& view, byte_buffer& out,
+                       std::optional<budget_reservation>& reserved, std::string& err) {
+    auto n = zstd_decompressed_size(view.data, view.size, knobs::max_message_size(), err);
+    if (!n)
+      return false;
+    reserved.emplace(*n);
+    if (!reserved->ok()) {
+      err = "its " + std::to_string(*n) + " decompressed bytes do not fit the inbound memory budget ("
+            + std::to_string(knobs::inbound_budget()) + " bytes, LINER_INBOUND_BUDGET)";
+      return false;
+    }
+    out.clear();
+    return open_payload(view, out, err);
+  }
+
   // Acks what was delivered so far: over TCP at once (senders of this
   // project), to the store with the next flush.
   void acknowledge(const msg::frame_batch& b, std::map<int32_t, uint64_t>& touched) {
     for (auto& [ck, n] : touched) {
       pending_acks_[ck] = n;
       if (b.acks_wanted)
-        self_->send(caf::actor_cast<caf::actor>(self_->current_sender()), msg::ack_atom::value,
-                    b.connection, ck, n);
+        self_->send(listener_, msg::ack_atom::value, b.connection, b.stream, ck, n);
     }
     touched.clear();
   }
@@ -237,6 +347,8 @@ private:
   caf::blocking_actor* self_;
   delivery_context ctx_;
   std::unordered_map<int32_t, sender_state> senders_;
+  std::unordered_map<uint64_t, stream_state> streams_;
+  caf::actor listener_; // the sender of the batches
   std::map<int32_t, uint64_t> pending_acks_; // delivered, not yet in the store
   std::optional<std::vector<std::pair<int32_t, uint64_t>>> writing_; // the write in flight
   bool ack_outage_ = false;

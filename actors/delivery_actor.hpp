@@ -4,6 +4,15 @@
 // `to` and `from`, decompresses, hands internal-channel events to the client actor,
 // and acknowledges: to the store within ~20 ms (batched) and, for senders of
 // this project, over their TCP stream.
+//
+// It also decides which inbound streams may speak for which sender. A
+// connection key is admitted on a stream only if the store says it leads to
+// this client, and only one open stream uses a key at a time (the first);
+// an internal-channel event must name the key's own sender. A stream that
+// breaks these rules, or sends a payload that does not decompress within
+// the limits, is closed by the listener (msg::drop_atom) and nothing it sent
+// after that is delivered. See docs/security.md for what this does and does
+// not protect against without a shared secret.
 #pragma once
 
 #include <caf/actor.hpp>
@@ -19,6 +28,7 @@
 
 #include "actors/callback_scope.hpp"
 #include "actors/client_actor_impl.hpp"
+#include "actors/listener_actor.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/topic_table.hpp"
 #include "runtime/buffer_pool.hpp"
@@ -36,8 +46,10 @@ struct delivery_context {
   std::shared_ptr<const topic_table> topics; // what we listen to (key -> topic)
   internal_client_actor client;              // gets status and internal-channel events
   client_id owner;                           // marks the callbacks it runs
+  std::string unique_name;                   // ours: connection keys must lead to it
   int32_t internal_topic_key;
   std::shared_ptr<buffer_pool> batches; // batch buffers go back to the listener
+  std::shared_ptr<listener_credit> credit; // bytes given back to the listener
   /// Set by a stop() from inside a callback: no callback runs after it
   /// (frames not delivered are not acked: at-least-once senders send them
   /// again later). A stop from elsewhere delivers what was read first.

@@ -4,28 +4,116 @@
 #include <caf/io/middleman.hpp>
 
 #include <unordered_map>
+#include <vector>
 
+#include "actors/inbound_budget.hpp"
 #include "actors/messages.hpp"
 #include "actors/route.hpp"
+#include "runtime/defaults.hpp"
+#include "runtime/knobs.hpp"
 #include "runtime/log.hpp"
 
 namespace liner {
 
+bool listener_credit::give_back(std::size_t bytes) {
+  auto left = in_flight.fetch_sub(bytes) - bytes;
+  return left <= defaults::listener_max_in_flight / 2 && paused.exchange(false);
+}
+
 namespace {
 
+using caf::io::connection_handle;
+
 struct inbound {
+  uint64_t stream = 0; // serial: connection handles (file descriptors) are reused
   frame_decoder decoder;
+  inbound_budget::ticket ticket = 0;
   bool hello = false;
+  bool valid = false;  // a complete valid frame came
+  bool halted = false; // not read until delivery caught up
 };
 
 struct listener_state {
   caf::actor delivery;
   std::shared_ptr<buffer_pool> batches;
-  std::unordered_map<caf::io::connection_handle, inbound> streams;
+  std::shared_ptr<listener_credit> credit;
+  std::shared_ptr<std::atomic<std::size_t>> open;
+  std::unordered_map<connection_handle, inbound> streams;
+  uint64_t next_stream = 1;
   static inline const char* name = "liner.listener";
 };
 
 using listener_broker = caf::io::stateful_broker<listener_state>;
+
+// Forgets a stream (closing it unless the peer did), frees what it held and
+// tells delivery, which releases the connection keys the stream used.
+void forget(listener_broker* self, connection_handle hdl, bool close) {
+  auto& st = self->state;
+  auto it = st.streams.find(hdl);
+  if (it == st.streams.end())
+    return;
+  if (close)
+    self->close(hdl);
+  inbound_budget::instance().leave(it->second.ticket);
+  st.open->fetch_sub(1);
+  self->send(st.delivery, msg::closed_atom::value, it->second.stream);
+  st.streams.erase(it);
+}
+
+void drop(listener_broker* self, connection_handle hdl, const std::string& why) {
+  LINER_LOG_ERROR("closed an inbound connection: " + why);
+  forget(self, hdl, true);
+}
+
+void on_accepted(listener_broker* self, msg::accepted_socket& m) {
+  auto& st = self->state;
+  int fd = m.socket->release();
+  auto hdl = self->add_scribe(fd);
+  auto& in = st.streams[hdl];
+  in.stream = st.next_stream++;
+  in.ticket = inbound_budget::instance().enroll({self->address(), hdl, in.stream});
+  self->configure_read(hdl, caf::io::receive_policy::at_most(defaults::listener_read_size));
+  self->delayed_send(self, knobs::first_frame_timeout(), msg::deadline_atom::value, hdl, in.stream);
+}
+
+// Pauses reading `in` while delivery is behind; the last one to see the
+// count fall wakes every paused stream (here or in resume()).
+void pace(listener_broker* self, connection_handle hdl, inbound& in);
+
+void resume(listener_broker* self) {
+  for (auto& [hdl, in] : self->state.streams)
+    if (in.halted) {
+      in.halted = false;
+      self->trigger(hdl);
+    }
+}
+
+void pace(listener_broker* self, connection_handle hdl, inbound& in) {
+  auto& credit = *self->state.credit;
+  if (credit.in_flight.load() <= defaults::listener_max_in_flight)
+    return;
+  self->halt(hdl);
+  in.halted = true;
+  credit.paused.store(true);
+  // Delivery may have caught up between the check and the flag.
+  if (credit.in_flight.load() <= defaults::listener_max_in_flight / 2
+      && credit.paused.exchange(false))
+    resume(self);
+}
+
+// Charges the partial frame `in` holds to the process's budget and closes
+// what the budget says must go (the largest partial frames, anywhere).
+void charge(listener_broker* self, inbound& in) {
+  auto evicted = inbound_budget::instance().hold(in.ticket, in.decoder.held());
+  for (auto& h : evicted) {
+    if (h.listener == self->address())
+      self->send(self, msg::drop_atom::value, h.connection, h.stream,
+                 std::string("the inbound memory budget is spent and it held the largest partial frame"));
+    else if (auto other = caf::actor_cast<caf::actor>(h.listener))
+      self->send(other, msg::drop_atom::value, h.connection, h.stream,
+                 std::string("the inbound memory budget is spent and it held the largest partial frame"));
+  }
+}
 
 void on_data(listener_broker* self, caf::io::new_data_msg& m) {
   auto& st = self->state;
@@ -35,51 +123,71 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
   auto& in = it->second;
   msg::frame_batch batch;
   batch.connection = m.handle;
+  batch.stream = in.stream;
   batch.data = st.batches->take();
   batch.data.reserve(m.buf.size());
   bool ok = in.decoder.feed(m.buf.data(), m.buf.size(), [&](const frame_view& f) {
     if (f.header.number == 0 && f.header.topic_key == hello_topic_key)
-      in.hello = true; // and delivery reads its epoch (below)
+      in.hello = true; // and delivery reads its epoch
+    in.valid = true;
     batch.frames.push_back({f.header, batch.data.size(), f.size});
     batch.data.insert(batch.data.end(), f.data, f.data + f.size);
   });
   batch.acks_wanted = in.hello;
-  if (!batch.frames.empty())
+  if (!batch.frames.empty()) {
+    batch.charged = batch.data.size();
+    st.credit->in_flight.fetch_add(batch.charged);
     self->send(st.delivery, std::move(batch));
-  else
+  } else {
     st.batches->give(std::move(batch.data));
-  if (!ok) {
-    LINER_LOG_ERROR(in.decoder.error());
-    self->close(m.handle);
-    st.streams.erase(it);
   }
+  if (!ok) {
+    drop(self, m.handle, in.decoder.error());
+    return;
+  }
+  charge(self, in);
+  pace(self, m.handle, in);
 }
 
-caf::behavior listener_actor(listener_broker* self, int listen_fd, caf::actor delivery,
-                             std::shared_ptr<buffer_pool> batches) {
-  self->state.delivery = std::move(delivery);
-  self->state.batches = std::move(batches);
-  self->add_doorman(listen_fd);
+caf::behavior listener_actor(listener_broker* self, caf::actor delivery,
+                             std::shared_ptr<buffer_pool> batches,
+                             std::shared_ptr<listener_credit> credit,
+                             std::shared_ptr<std::atomic<std::size_t>> open) {
+  auto& st = self->state;
+  st.delivery = std::move(delivery);
+  st.batches = std::move(batches);
+  st.credit = std::move(credit);
+  st.open = std::move(open);
   return {
-    [=](const caf::io::new_connection_msg& m) {
-      self->state.streams.emplace(m.handle, inbound{});
-      self->configure_read(m.handle, caf::io::receive_policy::at_most(256 * 1024));
-    },
+    [=](msg::accepted_socket& m) { on_accepted(self, m); },
     [=](caf::io::new_data_msg& m) { on_data(self, m); },
-    [=](msg::ack_atom, caf::io::connection_handle hdl, int32_t ck, uint64_t number) {
+    [=](msg::resume_atom) { resume(self); },
+    [=](msg::ack_atom, connection_handle hdl, uint64_t stream, int32_t ck, uint64_t number) {
       auto it = self->state.streams.find(hdl);
-      if (it == self->state.streams.end() || !it->second.hello)
+      if (it == self->state.streams.end() || it->second.stream != stream || !it->second.hello)
         return; // Rust liner senders read acks from the store only
       encode_frame(self->wr_buf(hdl), {number, ck, ack_topic_key, 0}, nullptr, 0);
       self->flush(hdl);
     },
-    [=](const caf::io::connection_closed_msg& m) { self->state.streams.erase(m.handle); },
-    [=](const caf::io::acceptor_closed_msg&) {},
+    [=](msg::drop_atom, connection_handle hdl, uint64_t stream, const std::string& why) {
+      auto it = self->state.streams.find(hdl);
+      if (it != self->state.streams.end() && it->second.stream == stream)
+        drop(self, hdl, why);
+    },
+    [=](msg::deadline_atom, connection_handle hdl, uint64_t stream) {
+      auto it = self->state.streams.find(hdl);
+      if (it != self->state.streams.end() && it->second.stream == stream && !it->second.valid)
+        drop(self, hdl,
+             "no complete frame within " + std::to_string(knobs::first_frame_timeout().count())
+               + " ms");
+    },
+    [=](const caf::io::connection_closed_msg& m) { forget(self, m.handle, false); },
     [=](msg::stop_atom) -> bool {
+      std::vector<connection_handle> all;
       for (auto& s : self->state.streams)
-        self->close(s.first);
-      self->state.streams.clear();
-      self->close_all();
+        all.push_back(s.first);
+      for (auto hdl : all)
+        forget(self, hdl, true);
       self->quit();
       return true;
     },
@@ -88,10 +196,12 @@ caf::behavior listener_actor(listener_broker* self, int listen_fd, caf::actor de
 
 } // namespace
 
-caf::actor spawn_listener_actor(caf::actor_system& sys, int listen_fd, caf::actor delivery,
-                                std::shared_ptr<buffer_pool> batches) {
-  return sys.middleman().spawn_broker(listener_actor, listen_fd, std::move(delivery),
-                                      std::move(batches));
+caf::actor spawn_listener_actor(caf::actor_system& sys, caf::actor delivery,
+                                std::shared_ptr<buffer_pool> batches,
+                                std::shared_ptr<listener_credit> credit,
+                                std::shared_ptr<std::atomic<std::size_t>> open) {
+  return sys.middleman().spawn_broker(listener_actor, std::move(delivery), std::move(batches),
+                                      std::move(credit), std::move(open));
 }
 
 } // namespace liner

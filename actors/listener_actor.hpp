@@ -1,22 +1,50 @@
-// The listener: an io::broker that owns the listening socket and every
-// inbound stream. It only cuts frames (no decompression, no user code: all
-// brokers share the one multiplexer thread) and hands each read's frames to
-// the delivery actor as one batch. Malformed streams are closed; the client
-// keeps going. Senders of this project say hello first and get acks back.
+// The listener: an io::broker that owns every inbound stream of a client
+// (the acceptor thread hands them over). It only cuts frames (no
+// decompression, no user code: all brokers share the one multiplexer
+// thread) and hands each read's frames to the delivery actor as one batch.
+//
+// What keeps its memory bounded:
+// - flow control: bytes handed to delivery and not yet through it are
+//   counted (listener_credit); above defaults::listener_max_in_flight the
+//   listener stops reading the streams that keep sending, so TCP pushes back
+//   on their senders, and reads again once delivery caught up;
+// - partial frames count against the process-wide inbound_budget: over it,
+//   the stream holding the largest one is closed;
+// - a stream that sends no complete valid frame within
+//   knobs::first_frame_timeout() is closed;
+// - malformed streams are closed, and so are streams the delivery actor
+//   refuses (msg::drop_atom). The client keeps going.
+// Senders of this project say hello first and get acks back.
 #pragma once
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include <atomic>
+#include <cstddef>
 #include <memory>
 
 #include "runtime/buffer_pool.hpp"
 
 namespace liner {
 
-/// Spawns the listener on an already bound, listening socket. Batch buffers
-/// come from `batches`, where the delivery actor gives them back.
-caf::actor spawn_listener_actor(caf::actor_system& sys, int listen_fd, caf::actor delivery,
-                                std::shared_ptr<buffer_pool> batches);
+/// Bytes the listener handed to the delivery actor that it has not finished
+/// with. The delivery actor gives them back after each batch and wakes the
+/// listener (msg::resume_atom) when it had paused and the count fell to half.
+struct listener_credit {
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<bool> paused{false};
+
+  /// The delivery actor is done with `bytes`: true if it must wake the listener.
+  bool give_back(std::size_t bytes);
+};
+
+/// Spawns the listener. Batch buffers come from `batches`, where the
+/// delivery actor gives them back; `open` counts its connections (shared
+/// with the acceptor, which enforces the limit).
+caf::actor spawn_listener_actor(caf::actor_system& sys, caf::actor delivery,
+                                std::shared_ptr<buffer_pool> batches,
+                                std::shared_ptr<listener_credit> credit,
+                                std::shared_ptr<std::atomic<std::size_t>> open);
 
 } // namespace liner

@@ -26,6 +26,10 @@ using poll_atom = caf::atom_constant<caf::atom("lnr_poll")>;
 using ack_atom = caf::atom_constant<caf::atom("lnr_ack")>;
 using grace_atom = caf::atom_constant<caf::atom("lnr_grace")>;
 using save_atom = caf::atom_constant<caf::atom("lnr_save")>;
+using resume_atom = caf::atom_constant<caf::atom("lnr_resum")>;   // listener: read again
+using drop_atom = caf::atom_constant<caf::atom("lnr_drop")>;      // listener: close a stream
+using closed_atom = caf::atom_constant<caf::atom("lnr_closd")>;   // delivery: a stream ended
+using deadline_atom = caf::atom_constant<caf::atom("lnr_dline")>; // listener: first-frame check
 
 /// A connected socket handed from the connector to a route. Closes the
 /// socket unless a route took it (the route may be gone by then).
@@ -61,6 +65,11 @@ struct peer_event {
   internal_event event;
 };
 
+/// A connection the acceptor took, for the listener (acceptor.hpp).
+struct accepted_socket {
+  std::shared_ptr<socket_handoff> socket;
+};
+
 /// Result of one connect attempt: a socket, or why there is none.
 struct connect_result {
   uint64_t attempt = 0;
@@ -80,6 +89,8 @@ struct frame_ref {
 /// Frames cut from one read of one inbound connection, for the delivery actor.
 struct frame_batch {
   caf::io::connection_handle connection;
+  uint64_t stream = 0;      // the listener's serial number of the connection
+  std::size_t charged = 0; // bytes counted against the listener's in-flight limit
   bool acks_wanted = false; // the sender said hello: ack it over TCP
   byte_buffer data;
   std::vector<frame_ref> frames;
@@ -90,4 +101,5 @@ struct frame_batch {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::status_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::peer_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::connect_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::accepted_socket)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::frame_batch)

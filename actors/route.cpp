@@ -83,8 +83,10 @@ void route_state::recycle(byte_buffer&& b) {
     spare_.swap(b);
 }
 
-int64_t route_state::apply_ack(uint64_t number) {
+std::optional<int64_t> route_state::apply_ack(uint64_t number) {
   std::lock_guard<std::mutex> guard{mutex_};
+  if (number > taken_)
+    return std::nullopt; // more than was ever written: forged or confused
   if (number > acked_)
     acked_ = number;
   int64_t top_id = 0;
@@ -93,6 +95,11 @@ int64_t route_state::apply_ack(uint64_t number) {
     unacked_.pop_front();
   }
   return top_id;
+}
+
+uint64_t route_state::written() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return taken_;
 }
 
 uint64_t route_state::acked() const {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -59,9 +60,13 @@ public:
   void recycle(byte_buffer&& b);
   /// Whether at-least-once frames wait for an ack.
   bool waiting_for_ack() const;
-  /// Drops frames covered by `number`; returns the highest store id dropped.
-  int64_t apply_ack(uint64_t number);
+  /// Drops frames covered by `number`; returns the highest store id dropped
+  /// (0 if none). An ack above the highest number this route ever wrote
+  /// (this run, or before it restarted) changes nothing: nullopt.
+  std::optional<int64_t> apply_ack(uint64_t number);
   uint64_t acked() const;
+  /// The highest number written to (or queued for) the stream so far.
+  uint64_t written() const;
   /// The stream is gone: best-effort frames not written yet are dropped (as
   /// in liner); at-least-once frames stay in memory until they are acked or
   /// safely in the store, and frames that are in the store leave memory (the

@@ -7,8 +7,10 @@
 #include <caf/io/middleman.hpp>
 
 #include <algorithm>
+#include <utility>
 
 #include "actors/route_broker.hpp"
+#include "runtime/log.hpp"
 #include "runtime/net_address.hpp"
 
 namespace liner {
@@ -107,11 +109,20 @@ void schedule_poll(route_broker* self) {
   later(self, defaults::ack_poll_period, msg::poll_atom::value);
 }
 
-void apply_ack(route_broker* self, uint64_t number) {
+// `source` says where the ack came from, for the log line of a refused one.
+void apply_ack(route_broker* self, uint64_t number, const char* source) {
   auto route = self->state.ctx.route;
   auto top_id = route->apply_ack(number);
-  if (top_id > 0)
-    ask_store(self, req::delete_frames{route->ck, top_id}, [](auto&) {});
+  if (!top_id) {
+    if (std::exchange(self->state.refused_ack, number) != number)
+      LINER_LOG_ERROR("ignored an ack (" + std::string(source) + ") for message "
+                    + std::to_string(number) + " on connection_key " + std::to_string(route->ck)
+                    + " to " + route->addr() + ": no message above "
+                    + std::to_string(route->written()) + " was ever sent on it");
+    return;
+  }
+  if (*top_id > 0)
+    ask_store(self, req::delete_frames{route->ck, *top_id}, [](auto&) {});
 }
 
 // Writes the replayed frames, then the outbox: the stream is up.
@@ -154,14 +165,15 @@ void replay(route_broker* self) {
       self->close(st.hdl); // connection_closed_msg: retry after the backoff
       return;
     }
-    apply_ack(self, a->ack);
+    apply_ack(self, a->ack, "store");
+    auto acked = route->acked(); // a forged stored ack was refused above
     std::vector<queued_frame> frames;
     int64_t covered_id = 0;
     for (auto& f : a->frames) {
       frame_view view;
       std::string decode_error;
       if (!decode_frame(f.frame.data(), f.frame.size(), view, decode_error)
-          || view.header.number <= a->ack) {
+          || view.header.number <= acked) {
         covered_id = std::max(covered_id, f.id);
         continue;
       }
@@ -254,7 +266,7 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       bool ok = st.acks.feed(m.buf.data(), m.buf.size(), [&](const frame_view& f) {
         if (f.header.topic_key == ack_topic_key && f.header.connection_key == st.ctx.route->ck) {
           st.last_tcp_ack = std::chrono::steady_clock::now();
-          apply_ack(self, f.header.number);
+          apply_ack(self, f.header.number, "stream");
         }
       });
       if (!ok)
@@ -268,7 +280,7 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       if (st.ctx.route->waiting_for_ack() && !tcp_acks_flow)
         ask_store(self, req::read_ack{st.ctx.route->ck}, [=](store_answer<req::read_ack>& a) {
           if (a)
-            apply_ack(self, *a);
+            apply_ack(self, *a, "store");
         });
       schedule_poll(self);
     },

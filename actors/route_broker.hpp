@@ -32,6 +32,7 @@ struct route_actor_state {
   std::size_t unsent = 0;
   bool poll_scheduled = false;
   std::chrono::steady_clock::time_point last_tcp_ack{};
+  uint64_t refused_ack = 0; // the last ack refused (logged once, not per poll)
   frame_decoder acks;
   bool attempt_in_flight = false;
   bool stream_open = false; // while stopping: the last writes are on their way

@@ -164,8 +164,9 @@ void clear_stored_messages::run(Store& s) const {
 
 // -- listener side ----------------------------------------------------------------------
 
-std::optional<std::string> sender_topic::run(Store& s) const {
-  return s.get_sender_topic_by_connection_key(connection_key);
+connection_info::value connection_info::run(Store& s) const {
+  return {s.get_connection_composite(connection_key).value_or(""),
+          s.get_sender_topic_by_connection_key(connection_key)};
 }
 
 void write_acks::run(Store& s) const {

@@ -204,9 +204,15 @@ struct clear_stored_messages {
 
 // -- listener side ---------------------------------------------------------------------
 
-/// The sender topic of a connection key (`from`), if known.
-struct sender_topic {
-  using value_type = std::optional<std::string>;
+/// What the store says about a connection key an inbound stream uses: who
+/// it joins (its composite, empty if the key does not exist) and the
+/// sender's topic (`from`), if recorded.
+struct connection_info {
+  struct value {
+    std::string composite;
+    std::optional<std::string> sender_topic;
+  };
+  using value_type = value;
   int32_t connection_key = 0;
   value_type run(Store& s) const;
 };
@@ -228,6 +234,6 @@ using all = request_list<join_catalog, register_topics, leave_catalog, subscribe
                          mark_dead, clear_topic_addresses, topic_key, open_route, remember_route,
                          forget_topic_routes, routes_to_restore, save_frames, read_queue,
                          delete_frames, read_ack, pending_count, pending_by_peer,
-                         clear_stored_messages, sender_topic, write_acks>;
+                         clear_stored_messages, connection_info, write_acks>;
 
 } // namespace liner::req

@@ -57,6 +57,20 @@ inline constexpr std::chrono::milliseconds save_retry_max = 2000ms;
 
 // -- listener and delivery ---------------------------------------------------------
 
+/// Bytes of inbound messages the process holds before delivery: partial
+/// frames and decompressed payloads (LINER_INBOUND_BUDGET overrides).
+inline constexpr std::size_t inbound_budget = 256u * 1024u * 1024u;
+/// Inbound connections per client (LINER_MAX_INBOUND_CONNECTIONS overrides).
+inline constexpr std::size_t max_inbound_connections = 512;
+/// A connection must send a complete valid frame within this (LINER_FIRST_FRAME_TIMEOUT_MS).
+inline constexpr std::chrono::milliseconds first_frame_timeout = 5s;
+/// Bytes read by a listener and not yet through the delivery actor; above
+/// it the listener stops reading (TCP pushes back on the senders).
+inline constexpr std::size_t listener_max_in_flight = 8u * 1024u * 1024u;
+/// First pause of accepting after the process ran out of file descriptors; doubles.
+inline constexpr std::chrono::milliseconds accept_backoff_first = 10ms;
+/// Longest pause of accepting while out of file descriptors.
+inline constexpr std::chrono::milliseconds accept_backoff_max = 1000ms;
 /// Bytes a listener reads from one inbound stream at a time.
 inline constexpr std::size_t listener_read_size = 256u * 1024u;
 /// Bytes a route reads (acks) from its stream at a time.

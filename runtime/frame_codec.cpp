@@ -83,6 +83,12 @@ std::size_t frame_decoder::fill_pending(const char* p, std::size_t n) {
     return used;
   auto want = frame_prefix_size + len - pending_.size();
   auto take = std::min(want, n - used);
+  auto need = pending_.size() + take;
+  if (pending_.capacity() < need) {
+    std::size_t frame = frame_prefix_size + len;
+    std::size_t doubled = std::max<std::size_t>(2 * pending_.capacity(), 64 * 1024);
+    pending_.reserve(std::min(frame, std::max(need, doubled)));
+  }
   pending_.insert(pending_.end(), p + used, p + used + take);
   return used + take;
 }

@@ -121,6 +121,11 @@ public:
 
   /// Bytes of an incomplete frame held back for the next feed.
   std::size_t buffered() const { return pending_.size(); }
+  /// Memory held for it (what an inbound budget should count). Never more
+  /// than the frame's own size: the buffer grows in doubling steps up to
+  /// exactly the announced length, so a peer must send the bytes it
+  /// announces before they are allocated.
+  std::size_t held() const { return pending_.capacity(); }
 
 private:
   std::size_t fill_pending(const char* p, std::size_t n);

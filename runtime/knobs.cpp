@@ -7,20 +7,31 @@ namespace liner::knobs {
 
 namespace {
 
-std::chrono::milliseconds::rep initial_store_timeout() {
-  if (const char* env = std::getenv("LINER_STORE_TIMEOUT_MS")) {
+// A positive integer from the environment variable `name`, else `fallback`.
+template <class T>
+T from_env(const char* name, T fallback) {
+  if (const char* env = std::getenv(name)) {
     char* end = nullptr;
-    long long ms = std::strtoll(env, &end, 10);
-    if (end != env && *end == '\0' && ms > 0)
-      return ms;
+    long long v = std::strtoll(env, &end, 10);
+    if (end != env && *end == '\0' && v > 0)
+      return static_cast<T>(v);
   }
-  return defaults::store_timeout.count();
+  return fallback;
+}
+
+std::chrono::milliseconds::rep initial_store_timeout() {
+  return from_env("LINER_STORE_TIMEOUT_MS", defaults::store_timeout.count());
 }
 
 std::atomic<std::size_t> max_message_size_{default_max_message_size};
 std::atomic<std::size_t> compress_threshold_{default_compress_threshold};
 std::atomic<std::size_t> max_send_queue_{defaults::max_send_queue};
 std::atomic<std::chrono::milliseconds::rep> store_timeout_{initial_store_timeout()};
+std::atomic<std::size_t> inbound_budget_{from_env("LINER_INBOUND_BUDGET", defaults::inbound_budget)};
+std::atomic<std::size_t> max_inbound_connections_{
+  from_env("LINER_MAX_INBOUND_CONNECTIONS", defaults::max_inbound_connections)};
+std::atomic<std::chrono::milliseconds::rep> first_frame_timeout_{
+  from_env("LINER_FIRST_FRAME_TIMEOUT_MS", defaults::first_frame_timeout.count())};
 
 } // namespace
 
@@ -62,6 +73,39 @@ bool set_store_timeout(std::chrono::milliseconds t) {
   if (t.count() <= 0)
     return false;
   store_timeout_.store(t.count(), std::memory_order_relaxed);
+  return true;
+}
+
+std::size_t inbound_budget() {
+  return inbound_budget_.load(std::memory_order_relaxed);
+}
+
+bool set_inbound_budget(std::size_t n) {
+  if (n == 0)
+    return false;
+  inbound_budget_.store(n, std::memory_order_relaxed);
+  return true;
+}
+
+std::size_t max_inbound_connections() {
+  return max_inbound_connections_.load(std::memory_order_relaxed);
+}
+
+bool set_max_inbound_connections(std::size_t n) {
+  if (n == 0)
+    return false;
+  max_inbound_connections_.store(n, std::memory_order_relaxed);
+  return true;
+}
+
+std::chrono::milliseconds first_frame_timeout() {
+  return std::chrono::milliseconds{first_frame_timeout_.load(std::memory_order_relaxed)};
+}
+
+bool set_first_frame_timeout(std::chrono::milliseconds t) {
+  if (t.count() <= 0)
+    return false;
+  first_frame_timeout_.store(t.count(), std::memory_order_relaxed);
   return true;
 }
 

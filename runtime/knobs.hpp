@@ -35,4 +35,24 @@ std::chrono::milliseconds store_timeout();
 /// Rejects 0 and negative values (returns false and keeps the old value).
 bool set_store_timeout(std::chrono::milliseconds t);
 
+/// Bytes the whole process may hold in inbound messages not yet delivered:
+/// partial frames of every listener and decompressed payloads. Over it, the
+/// connection holding the largest partial frame is closed, and a compressed
+/// message that would not fit is refused. LINER_INBOUND_BUDGET (bytes) sets
+/// the start value. Rejects 0.
+std::size_t inbound_budget();
+bool set_inbound_budget(std::size_t n);
+
+/// Inbound connections one client keeps open at a time; more are accepted
+/// and closed at once. LINER_MAX_INBOUND_CONNECTIONS sets the start value.
+/// Rejects 0.
+std::size_t max_inbound_connections();
+bool set_max_inbound_connections(std::size_t n);
+
+/// An inbound connection that has not sent one complete valid frame (or
+/// finished its handshake) after this long is closed.
+/// LINER_FIRST_FRAME_TIMEOUT_MS sets the start value. Rejects 0 and less.
+std::chrono::milliseconds first_frame_timeout();
+bool set_first_frame_timeout(std::chrono::milliseconds t);
+
 } // namespace liner::knobs

@@ -115,6 +115,8 @@ const std::array<const char*, statement_count> texts = {
   "SELECT l.addr, r.topic, l.client_name FROM liner_route_topic r JOIN sender_listener l "
   "ON l.sender_key = r.sender_key AND l.client_name = r.listener_name "
   "WHERE r.sender_key = ?1 AND r.topic = ?2 ORDER BY l.addr ASC",
+  // conn_key_composite: which sender and listener a connection key joins
+  "SELECT composite FROM conn_key_map WHERE connection_key = ?1",
 };
 
 } // namespace

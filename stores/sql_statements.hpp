@@ -51,6 +51,7 @@ enum class statement : std::size_t {
   route_topic_retopic,
   route_topic_clear,
   routes_for_topic,
+  conn_key_composite,
   count_ // number of statements
 };
 

@@ -250,6 +250,13 @@ std::optional<std::string> SqlStore::get_sender_topic_by_connection_key(int32_t 
   return r.text(0, 0);
 }
 
+std::optional<std::string> SqlStore::get_connection_composite(int32_t ck) {
+  auto r = db_->run(statement::conn_key_composite, {int64_t{ck}});
+  if (r.empty())
+    return std::nullopt;
+  return r.text(0, 0);
+}
+
 // -- acks -------------------------------------------------------------------------
 
 void SqlStore::set_last_mess_number_from_listener(int32_t ck, uint64_t number) {

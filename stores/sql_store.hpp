@@ -42,6 +42,7 @@ public:
   int32_t get_topic_key(const std::string& topic) override;
   void set_sender_topic_by_connection_key_from_sender(int32_t ck) override;
   std::optional<std::string> get_sender_topic_by_connection_key(int32_t ck) override;
+  std::optional<std::string> get_connection_composite(int32_t ck) override;
 
   void set_last_mess_number_from_listener(int32_t ck, uint64_t number) override;
   void set_last_mess_numbers_from_listener(

@@ -174,6 +174,9 @@ public:
   virtual void set_sender_topic_by_connection_key_from_sender(int32_t ck) = 0;
   /// The sender topic a listener reports as `from`; nullopt if unknown.
   virtual std::optional<std::string> get_sender_topic_by_connection_key(int32_t ck) = 0;
+  /// The `{sender_unique_name}:{sender_topic}:{listener_unique_name}` the
+  /// connection key was allocated for; nullopt if no such key.
+  virtual std::optional<std::string> get_connection_composite(int32_t ck) = 0;
 
   // -- acks (conn_mess_number) ---------------------------------------------
 

@@ -126,6 +126,10 @@ LINER_API BOOL lnr_clear_addresses_of_topic(lnr_hClient client);
 LINER_API BOOL lnr_set_status_cb(lnr_hClient client, lnr_status_cb cb, lnr_uData udata);
 LINER_API BOOL lnr_set_log_cb(lnr_log_cb cb, lnr_uData udata);
 LINER_API int lnr_last_error_code(lnr_hClient client);
+/* Why this thread's last lnr_new_client_* returned NULL: LNR_ERR_INTERNAL_TOPIC (the topic
+   is the reserved internal channel), LNR_ERR_INVALID_ARG or LNR_ERR_STORE; LNR_OK after a
+   success. (liner-caf; liner has no such call.) */
+LINER_API int lnr_creation_error_code(void);
 LINER_API const char* lnr_last_error_message(lnr_hClient client);
 /* This project's version (semver); see lnr_liner_version for liner's. */
 LINER_API const char* lnr_version(void);

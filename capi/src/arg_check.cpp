@@ -39,6 +39,11 @@ bool valid_utf8(const char* s) {
   return true;
 }
 
+error_code& creation_error() {
+  thread_local error_code code = error_code::ok;
+  return code;
+}
+
 bool check_topic(client_entry& entry, const char* topic, const char* empty_message) {
   if (!topic) {
     entry.reject(error_code::invalid_arg, null_argument);

@@ -18,4 +18,8 @@ bool valid_utf8(const char* s);
 /// On failure the entry records and logs why, and false is returned.
 bool check_topic(client_entry& entry, const char* topic, const char* empty_message);
 
+/// Why the last lnr_new_client_* on this thread returned NULL (LNR_OK after
+/// a success); lnr_creation_error_code answers it.
+error_code& creation_error();
+
 } // namespace liner::capi

@@ -21,6 +21,7 @@ struct named_arg {
 // UTF-8, then emptiness. Logs the first failure and returns false.
 template <std::size_t N>
 bool check_new_args(const named_arg (&args)[N]) {
+  creation_error() = error_code::invalid_arg; // until a client is made
   for (auto& a : args)
     if (!a.value) {
       LINER_LOG_ERROR(null_argument);
@@ -56,6 +57,7 @@ std::string one_line(const std::string& text) {
 }
 
 lnr_hClient registered(std::unique_ptr<Client> client, const std::string& error) {
+  creation_error() = Client::last_create_error();
   if (!client) {
     // liner's own texts for receivers_json; otherwise liner is silent and we
     // say what failed (typically the store could not be opened).
@@ -77,6 +79,7 @@ lnr_hClient lnr_new_client_redis(const char* unique_name, const char* topic,
                        {"localhost", localhost},
                        {"store_path", redis_url}}))
     return nullptr;
+  creation_error() = error_code::store;
   LINER_LOG_ERROR("Redis backend not built");
   return nullptr;
 }
@@ -97,6 +100,7 @@ lnr_hClient lnr_new_client_sqlite(const char* unique_name, const char* topic,
   if (!receivers_json)
     receivers_json = "";
   if (!valid_utf8(receivers_json)) {
+    creation_error() = error_code::invalid_arg;
     LINER_LOG_ERROR("receivers_json invalid UTF-8");
     return nullptr;
   }

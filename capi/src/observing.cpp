@@ -5,6 +5,7 @@
 #include <string>
 
 #include "capi_version.hpp"
+#include "arg_check.hpp"
 #include "handle_registry.hpp"
 #include "runtime/log.hpp"
 
@@ -41,6 +42,10 @@ BOOL lnr_set_log_cb(lnr_log_cb cb, lnr_uData udata) {
 int lnr_last_error_code(lnr_hClient client) {
   auto c = registry::instance().acquire(client);
   return c ? static_cast<int>(c->last_error()) : LNR_OK;
+}
+
+int lnr_creation_error_code(void) {
+  return static_cast<int>(creation_error());
 }
 
 const char* lnr_last_error_message(lnr_hClient client) {

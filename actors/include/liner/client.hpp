@@ -67,6 +67,12 @@ public:
                                                  const std::string& url,
                                                  std::string* error = nullptr);
 
+  /// Why the last create_* call on this thread failed: error_code::internal_topic
+  /// (the topic is liner's reserved internal channel), invalid_arg (an empty
+  /// argument, bad receivers_json) or store (the store could not be opened);
+  /// error_code::ok after a success.
+  static error_code last_create_error();
+
   /// Stops the client (as stop()) and closes its store. Allowed from inside
   /// the client's own callbacks: the last steps then finish on a helper
   /// thread once the callback has returned.
