@@ -7,6 +7,7 @@
 #include "actors/actor_runtime.hpp"
 #include "actors/messages.hpp"
 #include "actors/route_actor.hpp"
+#include "runtime/log.hpp"
 
 namespace liner {
 
@@ -198,14 +199,25 @@ void router::follow(const std::string& name, const std::string& addr) {
       return;
     route = it->second;
     old_addr = route->addr();
-    if (!addr.empty() && old_addr != addr) {
-      route->set_addr(addr);
-      names_[addr] = name;
-    }
   }
   if (addr.empty() || old_addr == addr) {
     caf::anon_send(route->actor(), msg::connect_atom::value);
     return;
+  }
+  // Anyone reaching our port can claim a peer moved: believe only what the
+  // catalog says (the peer registers its address before it announces it).
+  auto listed = call_store(sys_, store_, req::listener_addresses{name});
+  if (!listed || std::find(listed->begin(), listed->end(), addr) == listed->end()) {
+    LINER_LOG_ERROR("ignored client_connected of '" + name + "' at " + addr + ": "
+                    + (listed ? "the catalog does not list that address for it"
+                              : listed.error().message));
+    caf::anon_send(route->actor(), msg::connect_atom::value);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    route->set_addr(addr);
+    names_[addr] = name;
   }
   directory_.prune(old_addr);
   caf::anon_send(route->actor(), msg::connect_atom::value, addr);
