@@ -202,6 +202,9 @@ bool Client::clear_addresses_of_topic() {
 bool Client::set_advertise_addr(const std::string& addr) {
   return error_->record(core_->set_advertise_addr(addr));
 }
+bool Client::set_auth_secret(const std::string& secret) {
+  return error_->record(core_->set_auth_secret(secret));
+}
 std::optional<std::string> Client::advertise_addr() const {
   return core_->advertise_addr();
 }
@@ -255,6 +258,24 @@ bool Client::set_store_timeout_ms(int64_t ms) {
 }
 int64_t Client::store_timeout_ms() {
   return knobs::store_timeout().count();
+}
+bool Client::set_inbound_budget(std::size_t bytes) {
+  return knobs::set_inbound_budget(bytes);
+}
+std::size_t Client::inbound_budget() {
+  return knobs::inbound_budget();
+}
+bool Client::set_max_inbound_connections(std::size_t n) {
+  return knobs::set_max_inbound_connections(n);
+}
+std::size_t Client::max_inbound_connections() {
+  return knobs::max_inbound_connections();
+}
+bool Client::set_first_frame_timeout_ms(int64_t ms) {
+  return knobs::set_first_frame_timeout(std::chrono::milliseconds{ms});
+}
+int64_t Client::first_frame_timeout_ms() {
+  return knobs::first_frame_timeout().count();
 }
 
 } // namespace liner

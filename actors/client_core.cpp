@@ -284,6 +284,21 @@ result<void> client_core::set_advertise_addr(const std::string& addr) {
   return {};
 }
 
+result<void> client_core::set_auth_secret(const std::string& secret) {
+  std::lock_guard<std::mutex> guard{lifecycle_};
+  if (running_)
+    return fail(error_code::already_running,
+                "you can't set_auth_secret because client already is running");
+  std::lock_guard<std::mutex> a{addresses_};
+  auth_ = secret.empty() ? nullptr : std::make_shared<const auth::secret>(secret);
+  return {};
+}
+
+bool client_core::has_auth_secret() const {
+  std::lock_guard<std::mutex> guard{addresses_};
+  return auth_ != nullptr;
+}
+
 std::optional<std::string> client_core::advertise_addr() const {
   std::lock_guard<std::mutex> guard{addresses_};
   return advertise_;

@@ -33,6 +33,7 @@
 #include "actors/router.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/topic_table.hpp"
+#include "runtime/auth.hpp"
 #include "runtime/result.hpp"
 
 namespace liner {
@@ -78,6 +79,11 @@ public:
   std::optional<std::string> advertise_addr() const;
   std::optional<std::string> bound_listen_addr() const;
   std::optional<std::string> published_addr() const;
+
+  // -- authentication ----------------------------------------------------------------------
+  /// The shared secret peers must prove (empty: none); only while not running.
+  result<void> set_auth_secret(const std::string& secret);
+  bool has_auth_secret() const;
 
   // -- status --------------------------------------------------------------------------------
   void set_status_callback(status_callback cb);
@@ -144,6 +150,7 @@ private:
   std::optional<std::string> advertise_;
   std::optional<std::string> bound_;
   std::optional<std::string> published_;
+  std::shared_ptr<const auth::secret> auth_ = auth::secret::from_environment(); // set before run
 
   // -- status callback (under status_mutex_; called without it) ----------------------------------
   std::mutex status_mutex_;

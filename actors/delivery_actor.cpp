@@ -46,6 +46,7 @@ struct sender_state {
 struct stream_state {
   bool refused = false;       // the listener was told to close it
   std::vector<int32_t> keys;  // connection keys it owns
+  std::string peer;           // the sender it authenticated as (shared secret), else empty
 };
 
 bool ends_with(const std::string& s, const std::string& tail) {
@@ -70,6 +71,9 @@ public:
       },
       [&](acks_written& r) { on_acks_written(r); },
       [&](msg::closed_atom, uint64_t stream) { on_stream_closed(stream); },
+      [&](msg::authenticated_atom, uint64_t stream, std::string& peer) {
+        streams_[stream].peer = std::move(peer);
+      },
       [&](msg::stop_atom) -> bool {
         running = false;
         return flush_acks(true);
@@ -144,6 +148,12 @@ private:
                   + ctx_.unique_name + (s.composite.empty() ? " (no such key)" : ""));
       return false;
     }
+    const auto& peer = streams_[b.stream].peer;
+    if (!peer.empty() && s.checked && s.composite.rfind(peer + ":", 0) != 0) {
+      refuse(b, "'" + peer + "' used connection key " + std::to_string(ck)
+                  + ", which belongs to another sender");
+      return false;
+    }
     if (s.owner != 0) {
       refuse(b, "connection key " + std::to_string(ck)
                   + " is in use by another open connection");
@@ -156,7 +166,10 @@ private:
 
   // An internal-channel event speaks for its `client`: only that client's
   // own connection key may carry it.
-  bool event_from_sender(const internal_event& ev, const sender_state& s) const {
+  bool event_from_sender(const internal_event& ev, const sender_state& s, uint64_t stream) {
+    const auto& peer = streams_[stream].peer;
+    if (!peer.empty())
+      return ev.client == peer;
     return !s.checked || s.composite.rfind(ev.client + ":", 0) == 0;
   }
 
@@ -245,7 +258,7 @@ private:
       ++delivered_in_batch;
       if (f.header.topic_key == ctx_.internal_topic_key) {
         auto ev = internal_event::parse(data, size);
-        if (ev && event_from_sender(*ev, s))
+        if (ev && event_from_sender(*ev, s, b.stream))
           self_->send(ctx_.client, msg::peer_event{std::move(*ev)});
         else if (ev)
           LINER_LOG_ERROR("ignored an internal-channel event of client '" + ev->client

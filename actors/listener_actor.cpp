@@ -3,12 +3,14 @@
 #include <caf/io/broker.hpp>
 #include <caf/io/middleman.hpp>
 
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "actors/inbound_budget.hpp"
 #include "actors/messages.hpp"
 #include "actors/route.hpp"
+#include "runtime/auth.hpp"
 #include "runtime/defaults.hpp"
 #include "runtime/knobs.hpp"
 #include "runtime/log.hpp"
@@ -29,8 +31,11 @@ struct inbound {
   frame_decoder decoder;
   inbound_budget::ticket ticket = 0;
   bool hello = false;
-  bool valid = false;  // a complete valid frame came
+  bool valid = false;  // a complete valid frame came (after the handshake, if any)
   bool halted = false; // not read until delivery caught up
+  std::optional<auth::responder> handshake; // from the peer's hello on
+  bool authenticated = false;
+  std::string refusal; // why the stream must close, once this read is through
 };
 
 struct listener_state {
@@ -38,6 +43,8 @@ struct listener_state {
   std::shared_ptr<buffer_pool> batches;
   std::shared_ptr<listener_credit> credit;
   std::shared_ptr<std::atomic<std::size_t>> open;
+  std::shared_ptr<const auth::secret> secret; // null: no authentication
+  std::string own_name;
   std::unordered_map<connection_handle, inbound> streams;
   uint64_t next_stream = 1;
   static inline const char* name = "liner.listener";
@@ -115,6 +122,36 @@ void charge(listener_broker* self, inbound& in) {
   }
 }
 
+// A handshake frame (runtime/auth.hpp): answered here, never delivered.
+void on_handshake(listener_broker* self, connection_handle hdl, inbound& in, const frame_view& f) {
+  auto& st = self->state;
+  auto reply = [&](const std::string& payload) {
+    encode_frame(self->wr_buf(hdl), {0, f.header.connection_key, auth::topic_key, 0},
+                 payload.data(), payload.size());
+    self->flush(hdl);
+  };
+  if (in.authenticated) {
+    in.refusal = "a second authentication on an authenticated stream";
+  } else if (!in.handshake) {
+    in.handshake.emplace(st.secret, st.own_name);
+    auto answer = in.handshake->on_hello(f.data, f.size);
+    reply(answer.reply);
+    if (!answer.accepted)
+      in.refusal = answer.why;
+  } else {
+    auto peer = in.handshake->on_response(f.data, f.size);
+    if (!peer) {
+      in.refusal = peer.error().message;
+      return;
+    }
+    in.authenticated = true;
+    in.valid = true;
+    in.handshake.reset();
+    // Before any batch of this stream: delivery admits keys of this peer only.
+    self->send(st.delivery, msg::authenticated_atom::value, in.stream, *peer);
+  }
+}
+
 void on_data(listener_broker* self, caf::io::new_data_msg& m) {
   auto& st = self->state;
   auto it = st.streams.find(m.handle);
@@ -127,6 +164,16 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
   batch.data = st.batches->take();
   batch.data.reserve(m.buf.size());
   bool ok = in.decoder.feed(m.buf.data(), m.buf.size(), [&](const frame_view& f) {
+    if (!in.refusal.empty())
+      return; // the stream closes after this read: nothing more from it
+    if (f.header.number == 0 && f.header.topic_key == auth::topic_key) {
+      on_handshake(self, m.handle, in, f);
+      return;
+    }
+    if (st.secret && !in.authenticated) {
+      in.refusal = "a frame before authenticating (a peer without the shared secret, or Rust liner)";
+      return;
+    }
     if (f.header.number == 0 && f.header.topic_key == hello_topic_key)
       in.hello = true; // and delivery reads its epoch
     in.valid = true;
@@ -145,15 +192,22 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
     drop(self, m.handle, in.decoder.error());
     return;
   }
+  if (!in.refusal.empty()) {
+    drop(self, m.handle, in.refusal);
+    return;
+  }
   charge(self, in);
   pace(self, m.handle, in);
 }
 
-caf::behavior listener_actor(listener_broker* self, caf::actor delivery,
-                             std::shared_ptr<buffer_pool> batches,
-                             std::shared_ptr<listener_credit> credit,
-                             std::shared_ptr<std::atomic<std::size_t>> open) {
+caf::behavior listener_actor(listener_broker* self, listener_context ctx) {
   auto& st = self->state;
+  st.secret = std::move(ctx.secret);
+  st.own_name = std::move(ctx.own_name);
+  auto delivery = std::move(ctx.delivery);
+  auto batches = std::move(ctx.batches);
+  auto credit = std::move(ctx.credit);
+  auto open = std::move(ctx.open);
   st.delivery = std::move(delivery);
   st.batches = std::move(batches);
   st.credit = std::move(credit);
@@ -196,12 +250,8 @@ caf::behavior listener_actor(listener_broker* self, caf::actor delivery,
 
 } // namespace
 
-caf::actor spawn_listener_actor(caf::actor_system& sys, caf::actor delivery,
-                                std::shared_ptr<buffer_pool> batches,
-                                std::shared_ptr<listener_credit> credit,
-                                std::shared_ptr<std::atomic<std::size_t>> open) {
-  return sys.middleman().spawn_broker(listener_actor, std::move(delivery), std::move(batches),
-                                      std::move(credit), std::move(open));
+caf::actor spawn_listener_actor(caf::actor_system& sys, listener_context ctx) {
+  return sys.middleman().spawn_broker(listener_actor, std::move(ctx));
 }
 
 } // namespace liner

@@ -14,7 +14,9 @@
 //   knobs::first_frame_timeout() is closed;
 // - malformed streams are closed, and so are streams the delivery actor
 //   refuses (msg::drop_atom). The client keeps going.
-// Senders of this project say hello first and get acks back.
+// Senders of this project say hello first and get acks back. With a shared
+// secret, every stream must first pass the handshake of runtime/auth.hpp;
+// anything else closes it.
 #pragma once
 
 #include <caf/actor.hpp>
@@ -23,7 +25,9 @@
 #include <atomic>
 #include <cstddef>
 #include <memory>
+#include <string>
 
+#include "runtime/auth.hpp"
 #include "runtime/buffer_pool.hpp"
 
 namespace liner {
@@ -39,12 +43,16 @@ struct listener_credit {
   bool give_back(std::size_t bytes);
 };
 
-/// Spawns the listener. Batch buffers come from `batches`, where the
-/// delivery actor gives them back; `open` counts its connections (shared
-/// with the acceptor, which enforces the limit).
-caf::actor spawn_listener_actor(caf::actor_system& sys, caf::actor delivery,
-                                std::shared_ptr<buffer_pool> batches,
-                                std::shared_ptr<listener_credit> credit,
-                                std::shared_ptr<std::atomic<std::size_t>> open);
+struct listener_context {
+  caf::actor delivery;
+  std::shared_ptr<buffer_pool> batches; // the delivery actor gives them back
+  std::shared_ptr<listener_credit> credit;
+  std::shared_ptr<std::atomic<std::size_t>> open; // its connections (the acceptor limits them)
+  std::shared_ptr<const auth::secret> secret;     // null: no authentication
+  std::string own_name;                           // our unique name, for the handshake
+};
+
+/// Spawns the listener.
+caf::actor spawn_listener_actor(caf::actor_system& sys, listener_context ctx);
 
 } // namespace liner

@@ -29,7 +29,8 @@ using save_atom = caf::atom_constant<caf::atom("lnr_save")>;
 using resume_atom = caf::atom_constant<caf::atom("lnr_resum")>;   // listener: read again
 using drop_atom = caf::atom_constant<caf::atom("lnr_drop")>;      // listener: close a stream
 using closed_atom = caf::atom_constant<caf::atom("lnr_closd")>;   // delivery: a stream ended
-using deadline_atom = caf::atom_constant<caf::atom("lnr_dline")>; // listener: first-frame check
+using deadline_atom = caf::atom_constant<caf::atom("lnr_dline")>; // first frame / handshake due
+using authenticated_atom = caf::atom_constant<caf::atom("lnr_authd")>; // delivery: a stream's peer
 
 /// A connected socket handed from the connector to a route. Closes the
 /// socket unless a route took it (the route may be gone by then).

@@ -101,6 +101,16 @@ void lose_stream(route_broker* self, const std::string& why, bool refused) {
             });
 }
 
+// Closes the stream ourselves (CAF sends no connection_closed_msg for
+// that) and goes on as after a lost one.
+void drop_stream(route_broker* self, const std::string& why, bool log = true) {
+  auto& st = self->state;
+  if (log)
+    LINER_LOG_ERROR(why);
+  self->close(st.hdl);
+  lose_stream(self, why, false);
+}
+
 void schedule_poll(route_broker* self) {
   auto& st = self->state;
   if (st.poll_scheduled || st.at != phase::connected)
@@ -162,7 +172,7 @@ void replay(route_broker* self) {
     if (!a) {
       status(self, status_kind::sender_store_error, route->first_topic,
              "load_messages_for_sender " + route->addr() + ": " + a.error().message);
-      self->close(st.hdl); // connection_closed_msg: retry after the backoff
+      drop_stream(self, "stream closed: the stored queue could not be read", false);
       return;
     }
     apply_ack(self, a->ack, "store");
@@ -185,18 +195,61 @@ void replay(route_broker* self) {
   });
 }
 
+// Writes one frame of the protocol extension (number 0, no flags).
+void write_control(route_broker* self, int32_t topic_key, const std::string& payload) {
+  auto& st = self->state;
+  auto& buf = self->wr_buf(st.hdl);
+  auto before = buf.size();
+  encode_frame(buf, {0, st.ctx.route->ck, topic_key, 0}, payload.data(), payload.size());
+  st.unsent += buf.size() - before;
+  self->flush(st.hdl);
+}
+
+// The stream is ours to write: hello, then (unless stopping) the replay.
+void stream_ready(route_broker* self) {
+  auto& st = self->state;
+  write_control(self, hello_topic_key, hello_payload(*st.ctx.route));
+  if (st.stopping) {
+    st.at = phase::connected;
+    resume_stop(self);
+    return;
+  }
+  replay(self);
+}
+
+
+// With a shared secret the stream starts with the handshake
+// (runtime/auth.hpp); without one it is ready at once.
 void open_stream(route_broker* self, int fd) {
   auto& st = self->state;
   st.hdl = self->add_scribe(fd);
   st.fd = fd;
   st.acks = frame_decoder{};
+  st.unsent = 0;
   self->ack_writes(st.hdl, true);
   self->configure_read(st.hdl, caf::io::receive_policy::at_most(defaults::route_read_size));
-  auto& buf = self->wr_buf(st.hdl);
-  auto hello = hello_payload(*st.ctx.route);
-  encode_frame(buf, {0, st.ctx.route->ck, hello_topic_key, 0}, hello.data(), hello.size());
-  st.unsent = buf.size();
-  self->flush(st.hdl);
+  if (!st.ctx.secret) {
+    stream_ready(self);
+    return;
+  }
+  st.at = phase::authenticating;
+  st.handshake.emplace(st.ctx.secret, st.ctx.own_name, st.ctx.route->listener_name);
+  write_control(self, auth::topic_key, st.handshake->hello());
+  later(self, knobs::first_frame_timeout(), msg::deadline_atom::value, st.attempt);
+}
+
+// The listener's answer to our hello.
+void on_challenge(route_broker* self, const frame_view& f) {
+  auto& st = self->state;
+  auto response = st.handshake->on_challenge(f.data, f.size);
+  st.handshake.reset();
+  if (!response) {
+    drop_stream(self, "authentication with " + st.ctx.route->listener_name + " at "
+                         + st.ctx.route->addr() + " failed: " + response.error().message);
+    return;
+  }
+  write_control(self, auth::topic_key, *response);
+  stream_ready(self);
 }
 
 caf::behavior route_actor(route_broker* self, route_context ctx) {
@@ -208,11 +261,7 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       if (r.attempt != st.attempt || st.at != phase::connecting)
         return; // a stale attempt; its socket closes with the handoff
       st.attempt_in_flight = false;
-      if (st.stopping) {
-        if (r.socket) {
-          open_stream(self, r.socket->release());
-          st.at = phase::connected;
-        }
+      if (st.stopping && !r.socket) {
         resume_stop(self);
         return;
       }
@@ -220,8 +269,15 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
         lose_stream(self, "tcp connect failed: " + r.error + " " + st.ctx.route->addr(), r.refused);
         return;
       }
-      open_stream(self, r.socket->release());
-      replay(self);
+      open_stream(self, r.socket->release()); // then stream_ready: replay, or the stop resumes
+    },
+    [=](msg::deadline_atom, uint64_t attempt) {
+      auto& st = self->state;
+      if (st.at == phase::authenticating && st.attempt == attempt)
+        drop_stream(self, st.ctx.route->listener_name + " at " + st.ctx.route->addr()
+                             + " did not answer our authentication within "
+                             + std::to_string(knobs::first_frame_timeout().count())
+                             + " ms (a peer without liner-caf's authentication, e.g. Rust liner?)");
     },
     [=](msg::retry_atom, uint64_t attempt) {
       if (attempt == self->state.attempt && self->state.at == phase::connecting)
@@ -240,9 +296,21 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
     [=](msg::connect_atom, const std::string&) {
       // The listener moved: a stream to the old address is stale.
       auto& st = self->state;
-      if (st.at == phase::connected || st.at == phase::replaying)
-        self->close(st.hdl); // connection_closed_msg then reconnects
-      else if (st.at == phase::connecting) {
+      if (st.at == phase::connected || st.at == phase::replaying
+          || st.at == phase::authenticating) {
+        self->close(st.hdl); // CAF reports no close of ours: go on here
+        status(self, status_kind::sender_route_lost, st.ctx.route->first_topic,
+               "stream closed: the listener moved to " + st.ctx.route->addr());
+        st.ctx.route->stream_lost();
+        st.at = phase::connecting;
+        st.poll_scheduled = false;
+        persist(self);
+        if (resume_stop(self))
+          return;
+        st.backoff = defaults::route_backoff_first;
+        st.tried.clear();
+        start_connect(self);
+      } else if (st.at == phase::connecting) {
         st.backoff = defaults::route_backoff_first;
         st.tried.clear();
         start_connect(self);
@@ -264,13 +332,18 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
     [=](caf::io::new_data_msg& m) {
       auto& st = self->state;
       bool ok = st.acks.feed(m.buf.data(), m.buf.size(), [&](const frame_view& f) {
+        if (st.at == phase::authenticating) {
+          if (f.header.topic_key == auth::topic_key && st.handshake)
+            on_challenge(self, f);
+          return; // nothing else counts before the handshake is through
+        }
         if (f.header.topic_key == ack_topic_key && f.header.connection_key == st.ctx.route->ck) {
           st.last_tcp_ack = std::chrono::steady_clock::now();
           apply_ack(self, f.header.number, "stream");
         }
       });
-      if (!ok)
-        self->close(st.hdl); // a listener never sends garbage; treat as loss
+      if (!ok && st.at != phase::connecting)
+        drop_stream(self, "stream closed: " + st.acks.error()); // a listener never sends garbage
     },
     [=](msg::poll_atom) {
       // Rust liner listeners ack only through the store.
@@ -291,6 +364,8 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
         maybe_quit(self);
         return;
       }
+      if (st.at == phase::connecting)
+        return; // we dropped that stream ourselves
       lose_stream(self, "stream closed: " + st.ctx.route->addr(), false);
     },
     [=](msg::grace_atom) {
@@ -308,7 +383,8 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       st.stopping = rp;
       st.ctx.route->close();
       // The connector answers within its timeout, the store soon.
-      if (!((st.at == phase::connecting && st.attempt_in_flight) || st.at == phase::replaying))
+      if (!((st.at == phase::connecting && st.attempt_in_flight) || st.at == phase::replaying
+            || st.at == phase::authenticating))
         finish_stop(self);
       return rp;
     },

@@ -13,6 +13,7 @@
 #include "actors/client_actor_impl.hpp"
 #include "actors/route.hpp"
 #include "actors/store_actor.hpp"
+#include "runtime/auth.hpp"
 
 namespace liner {
 
@@ -20,6 +21,8 @@ struct route_context {
   std::shared_ptr<route_state> route;
   store_actor store;
   internal_client_actor client; // receives status events
+  std::string own_name;         // who we authenticate as
+  std::shared_ptr<const auth::secret> secret; // null: no authentication
 };
 
 /// Spawns the route actor; it starts connecting at once.

@@ -19,7 +19,7 @@ namespace liner::route_steps {
 
 using std::chrono::milliseconds;
 
-enum class phase { connecting, replaying, connected, stopped };
+enum class phase { connecting, authenticating, replaying, connected, stopped };
 
 struct route_actor_state {
   route_context ctx;
@@ -34,6 +34,7 @@ struct route_actor_state {
   std::chrono::steady_clock::time_point last_tcp_ack{};
   uint64_t refused_ack = 0; // the last ack refused (logged once, not per poll)
   frame_decoder acks;
+  std::optional<auth::initiator> handshake; // while authenticating
   bool attempt_in_flight = false;
   bool stream_open = false; // while stopping: the last writes are on their way
   // Saving at-least-once frames: one save at a time, retried with backoff

@@ -18,6 +18,7 @@
 #include "actors/route.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/topic_table.hpp"
+#include "runtime/auth.hpp"
 #include "runtime/result.hpp"
 
 namespace liner {
@@ -31,8 +32,9 @@ public:
   /// The client actor, which receives the routes' status events.
   void set_client_actor(internal_client_actor client) { client_ = std::move(client); }
 
-  /// From run() until stop(): routes may be opened.
-  void open();
+  /// From run() until stop(): routes may be opened. With a secret, each
+  /// route authenticates as `own_name` before it sends.
+  void open(std::string own_name, std::shared_ptr<const auth::secret> secret);
   /// Closes the table and hands every route over (to be stopped).
   std::vector<route_ptr> close();
 
@@ -73,6 +75,8 @@ private:
 
   std::mutex mutex_; // the route table
   bool open_ = false;
+  std::string own_name_;
+  std::shared_ptr<const auth::secret> secret_;
   std::map<std::string, route_ptr> routes_;      // by listener name
   std::map<std::string, std::string> names_;     // address -> listener name
 };

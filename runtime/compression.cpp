@@ -11,8 +11,19 @@ namespace {
 
 using dctx_ptr = std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)>;
 
-dctx_ptr make_dctx() {
-  return {ZSTD_createDCtx(), ZSTD_freeDCtx};
+// A decompression context whose window (allocated from the frame header,
+// before any output) is bounded too: zstd would take up to 128 MiB on a
+// header's word. Payloads up to `limit` need at most a window of their own
+// size; 4 MiB always stays allowed (level-3 streams without a content size,
+// as Rust liner writes them, use 2 MiB).
+dctx_ptr make_dctx(std::size_t limit) {
+  dctx_ptr ctx{ZSTD_createDCtx(), ZSTD_freeDCtx};
+  int log = 22;
+  while (log < 27 && (std::size_t{1} << log) < limit)
+    ++log;
+  if (ctx)
+    ZSTD_DCtx_setParameter(ctx.get(), ZSTD_d_windowLogMax, log);
+  return ctx;
 }
 
 // Runs the streaming decoder over all of [data, data+size) into `out` (then
@@ -21,7 +32,7 @@ dctx_ptr make_dctx() {
 // `error`; stops as soon as more than `limit` bytes came out.
 std::size_t run_decoder(const char* data, std::size_t size, char* out, std::size_t out_size,
                         std::size_t limit, std::string& error) {
-  auto ctx = make_dctx();
+  auto ctx = make_dctx(limit);
   if (!ctx) {
     error = "zstd: cannot create a decompression context";
     return 0;

@@ -162,6 +162,20 @@ LINER_API const char* lnr_published_addr(lnr_hClient client);
 /* The liner version this library is a drop-in for: "1.4.1". */
 LINER_API const char* lnr_liner_version(void);
 
+/* A shared secret every peer of this client must prove before a frame is accepted, both
+   ways (HMAC-SHA256 challenge-response; docs/security.md). Only while not running
+   (LNR_ERR_ALREADY_RUNNING). NULL or "" turns it off. Default: LINER_AUTH_SECRET. */
+LINER_API BOOL lnr_set_auth_secret(lnr_hClient client, const char* secret);
+
+/* Process-wide limits against hostile or runaway peers (docs/security.md). 0 is rejected.
+   Inbound budget: bytes of partial frames and decompressed payloads held at once
+   (default 256 MiB, LINER_INBOUND_BUDGET). Inbound connections per client (default 512,
+   LINER_MAX_INBOUND_CONNECTIONS). */
+LINER_API BOOL lnr_set_inbound_budget(size_t bytes);
+LINER_API size_t lnr_get_inbound_budget(void);
+LINER_API BOOL lnr_set_max_inbound_connections(size_t n);
+LINER_API size_t lnr_get_max_inbound_connections(void);
+
 #ifdef __cplusplus
 }
 #endif

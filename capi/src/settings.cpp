@@ -1,6 +1,7 @@
-// Settings: the process-wide knobs, the advertise address and the address
+// Settings: the process-wide knobs, the advertise address, the address
 // getters (lnr_set/get_*, lnr_set_advertise_addr, lnr_advertise_addr,
-// lnr_bound_listen_addr, lnr_published_addr).
+// lnr_bound_listen_addr, lnr_published_addr) and the shared secret
+// (lnr_set_auth_secret).
 #include "export.hpp"
 
 #include <string>
@@ -37,6 +38,30 @@ BOOL lnr_set_max_send_queue(size_t n) {
 
 size_t lnr_get_max_send_queue(void) {
   return knobs::max_send_queue();
+}
+
+BOOL lnr_set_inbound_budget(size_t bytes) {
+  return knobs::set_inbound_budget(bytes) ? TRUE : FALSE;
+}
+
+size_t lnr_get_inbound_budget(void) {
+  return knobs::inbound_budget();
+}
+
+BOOL lnr_set_max_inbound_connections(size_t n) {
+  return knobs::set_max_inbound_connections(n) ? TRUE : FALSE;
+}
+
+size_t lnr_get_max_inbound_connections(void) {
+  return knobs::max_inbound_connections();
+}
+
+BOOL lnr_set_auth_secret(lnr_hClient client, const char* secret) {
+  auto c = registry::instance().acquire(client);
+  if (!c)
+    return FALSE;
+  c->clear_rejection();
+  return c.client().set_auth_secret(secret ? secret : "") ? TRUE : FALSE;
 }
 
 BOOL lnr_set_advertise_addr(lnr_hClient client, const char* addr) {

@@ -126,6 +126,17 @@ public:
     return found;
   }
 
+  /// Waits for an event of this kind (any topic) whose message contains `text`.
+  bool wait_for_text(status_kind kind, const std::string& text) {
+    std::unique_lock<std::mutex> lock{mtx_};
+    return cv_.wait_for(lock, wait_deadline, [&] {
+      for (auto& e : events_)
+        if (e.kind == kind && e.message.find(text) != std::string::npos)
+          return true;
+      return false;
+    });
+  }
+
   std::string describe() const {
     std::lock_guard<std::mutex> lock{mtx_};
     std::ostringstream out;

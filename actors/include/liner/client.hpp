@@ -123,6 +123,10 @@ public:
   /// the bound port). Empty clears it. Only while not running.
   bool set_advertise_addr(const std::string& addr);
   std::optional<std::string> advertise_addr() const;
+  /// The shared secret every peer must prove before a frame is accepted,
+  /// both ways (docs/security.md). Empty turns it off. Only while not
+  /// running. Default: LINER_AUTH_SECRET.
+  bool set_auth_secret(const std::string& secret);
   /// The listener's actual address after the last successful bind.
   std::optional<std::string> bound_listen_addr() const;
   /// The address in the catalog while running.
@@ -153,6 +157,17 @@ public:
   /// (default 5000 ms, or LINER_STORE_TIMEOUT_MS). Rejects 0.
   static bool set_store_timeout_ms(int64_t ms);
   static int64_t store_timeout_ms();
+  /// Bytes of partial frames and decompressed payloads the process holds at
+  /// once (default 256 MiB, LINER_INBOUND_BUDGET). Rejects 0.
+  static bool set_inbound_budget(std::size_t bytes);
+  static std::size_t inbound_budget();
+  /// Inbound connections per client (default 512, LINER_MAX_INBOUND_CONNECTIONS). Rejects 0.
+  static bool set_max_inbound_connections(std::size_t n);
+  static std::size_t max_inbound_connections();
+  /// How long an inbound connection may take to send its first complete
+  /// frame or finish its handshake (default 5000 ms, LINER_FIRST_FRAME_TIMEOUT_MS).
+  static bool set_first_frame_timeout_ms(int64_t ms);
+  static int64_t first_frame_timeout_ms();
 
   /// The implementation, for the C API and the client actor.
   client_core& core() { return *core_; }
