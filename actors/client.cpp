@@ -1,13 +1,12 @@
 // liner::Client: the facade over client_core.
 #include <liner/client.hpp>
 
-#include <nlohmann/json.hpp>
-
 #include <mutex>
 
 #include "actors/client_core.hpp"
 #include "runtime/knobs.hpp"
 #include "runtime/log.hpp"
+#include "stores/receivers_json.hpp"
 
 namespace liner {
 
@@ -46,21 +45,6 @@ std::unique_ptr<Client> make_client(const std::string& unique_name, const std::s
     create_error = bad_json ? error_code::invalid_arg : error_code::store;
     return fail(why);
   }
-}
-
-std::vector<receiver_seed> parse_receivers(const std::string& json) {
-  auto j = nlohmann::json::parse(json); // throws with serde-like detail
-  if (!j.is_array())
-    throw std::runtime_error("receivers_json parse error: expected an array");
-  std::vector<receiver_seed> out;
-  for (auto& e : j) {
-    if (!e.is_object() || !e.contains("topic") || !e.contains("addr") || !e.contains("client_name")
-        || !e["topic"].is_string() || !e["addr"].is_string() || !e["client_name"].is_string())
-      throw std::runtime_error(
-        "receivers_json parse error: each entry needs string topic, addr and client_name");
-    out.push_back({e["topic"], e["addr"], e["client_name"]});
-  }
-  return out;
 }
 
 std::string trim(const std::string& s) {
@@ -131,12 +115,7 @@ std::unique_ptr<Client> Client::create_sqlite(const std::string& unique_name,
       store->set_source_topic(topic);
       auto json = trim(receivers_json);
       if (!json.empty()) {
-        std::vector<receiver_seed> seeds;
-        try {
-          seeds = parse_receivers(json);
-        } catch (const nlohmann::json::exception& e) {
-          throw std::runtime_error(std::string("receivers_json parse error: ") + e.what());
-        }
+        auto seeds = parse_receivers_json(json); // throws "receivers_json parse error: ..."
         try {
           store->seed_receivers(seeds);
         } catch (const std::exception& e) {
