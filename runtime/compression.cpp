@@ -14,11 +14,11 @@ using dctx_ptr = std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)>;
 // A decompression context whose window (allocated from the frame header,
 // before any output) is bounded too: zstd would take up to 128 MiB on a
 // header's word. Payloads up to `limit` need at most a window of their own
-// size; 4 MiB always stays allowed (level-3 streams without a content size,
-// as Rust liner writes them, use 2 MiB).
+// size; 2 MiB always stays allowed (the window of zstd's default level 3
+// for a stream without a content size, as Rust liner writes them).
 dctx_ptr make_dctx(std::size_t limit) {
   dctx_ptr ctx{ZSTD_createDCtx(), ZSTD_freeDCtx};
-  int log = 22;
+  int log = 21;
   while (log < 27 && (std::size_t{1} << log) < limit)
     ++log;
   if (ctx)
