@@ -493,6 +493,19 @@ class Client:
         return self._bool_call("lnr_set_advertise_addr",
                                None if addr is None else _arg(addr, "addr"))
 
+    # -- authentication --------------------------------------------------------------------
+
+    def set_auth_secret(self, secret: Optional[str]) -> bool:
+        """Only while stopped: the shared secret every peer must prove before
+        a frame is accepted, both ways (HMAC-SHA256 challenge-response; see
+        docs/security.md). None or "" turns it off. Default: the
+        ``LINER_AUTH_SECRET`` environment variable. Raises RuntimeError with a
+        library that has no authentication (liner 1.4.1's)."""
+        if not self._lib.has("lnr_set_auth_secret"):
+            raise RuntimeError("this liner library has no authentication (lnr_set_auth_secret)")
+        return self._bool_call("lnr_set_auth_secret",
+                               None if secret is None else _arg(secret, "secret"))
+
     def advertise_addr(self) -> Optional[str]:
         """The advertise setting, or None."""
         return self._getter("lnr_advertise_addr")

@@ -18,6 +18,10 @@ __all__ = [
     "get_compress_threshold",
     "set_max_send_queue",
     "get_max_send_queue",
+    "set_inbound_budget",
+    "get_inbound_budget",
+    "set_max_inbound_connections",
+    "get_max_inbound_connections",
     "postgres_enabled",
 ]
 
@@ -89,3 +93,42 @@ def set_max_send_queue(n: int) -> bool:
 def get_max_send_queue() -> int:
     """See :func:`set_max_send_queue`."""
     return int(_lib.get().fn.lnr_get_max_send_queue())
+
+
+def _extension(name: str) -> object:
+    """The liner-caf function ``name``, or None with liner's own library."""
+    lib = _lib.get()
+    return getattr(lib.fn, name) if lib.has(name) else None
+
+
+def set_inbound_budget(n: int) -> bool:
+    """Bytes of partial frames and decompressed payloads the process holds
+    at once (default 256 MiB, ``LINER_INBOUND_BUDGET``); over it the
+    connection with the largest partial frame is closed. False (unchanged)
+    for 0, a negative value, or a library without it."""
+    fn = _extension("lnr_set_inbound_budget")
+    if _size(n) <= 0 or fn is None:
+        return False
+    return bool(fn(n))
+
+
+def get_inbound_budget() -> int:
+    """See :func:`set_inbound_budget`; 0 with a library without it."""
+    fn = _extension("lnr_get_inbound_budget")
+    return int(fn()) if fn is not None else 0
+
+
+def set_max_inbound_connections(n: int) -> bool:
+    """Inbound connections one client keeps open (default 512,
+    ``LINER_MAX_INBOUND_CONNECTIONS``); more are closed at once. False
+    (unchanged) for 0, a negative value, or a library without it."""
+    fn = _extension("lnr_set_max_inbound_connections")
+    if _size(n) <= 0 or fn is None:
+        return False
+    return bool(fn(n))
+
+
+def get_max_inbound_connections() -> int:
+    """See :func:`set_max_inbound_connections`; 0 with a library without it."""
+    fn = _extension("lnr_get_max_inbound_connections")
+    return int(fn()) if fn is not None else 0

@@ -52,13 +52,16 @@ def processes() -> Iterator[List[Process]]:
 def knobs_restored() -> Iterator[None]:
     """Restores the process-wide knobs a test changes."""
     saved = (liner.get_max_message_size(), liner.get_compress_threshold(),
-             liner.get_max_send_queue())
+             liner.get_max_send_queue(), liner.get_inbound_budget(),
+             liner.get_max_inbound_connections())
     try:
         yield
     finally:
         liner.set_max_message_size(saved[0])
         liner.set_compress_threshold(saved[1])
         liner.set_max_send_queue(saved[2])
+        liner.set_inbound_budget(saved[3])
+        liner.set_max_inbound_connections(saved[4])
 
 
 @pytest.fixture

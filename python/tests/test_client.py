@@ -128,6 +128,34 @@ def test_addresses_and_advertise(store: Store) -> None:
 # -- messaging ------------------------------------------------------------------------------
 
 
+def test_a_shared_secret_admits_its_holders_only(store: Store) -> None:
+    got = Collector()
+    r = store.client("r", "R")
+    assert r.set_auth_secret("s3cret") is True
+    assert r.run(got)
+    assert r.set_auth_secret("other") is False
+    assert r.last_error_code() == liner.ERR_ALREADY_RUNNING
+    stranger = store.client("x", "X")
+    events = Collector()
+    assert stranger.set_status_callback(events)
+    assert stranger.run(Collector())
+    assert stranger.send_to("R", b"kept") is True
+    assert events.wait_for(lambda items: any(kind == liner.SENDER_ROUTE_LOST
+                                             for kind, _, _, _ in items))
+    friend = store.client("s", "S")
+    assert friend.set_auth_secret("s3cret") is True
+    assert friend.run(Collector())
+    assert friend.send_to("R", b"hello") is True
+    assert got.wait_count(1)
+    assert got.snapshot() == [("R", "S", b"hello")]
+    # The stranger learns the secret: its at-least-once message was kept.
+    assert stranger.stop() and stranger.set_auth_secret("s3cret") and stranger.run(Collector())
+    assert got.wait_count(2)
+    assert got.snapshot()[1] == ("R", "X", b"kept")
+    with pytest.raises(TypeError):
+        r.set_auth_secret(5)  # type: ignore[arg-type]
+
+
 def test_send_to_and_receive_with_a_callback(store: Store) -> None:
     got = Collector()
     r = store.client("r", "R")

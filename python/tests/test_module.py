@@ -122,6 +122,15 @@ def test_knobs(knobs_restored) -> None:
     with pytest.raises(TypeError):
         liner.set_max_send_queue("5")  # type: ignore[arg-type]
 
+    assert liner.get_inbound_budget() == 256 * 1024 * 1024
+    assert liner.set_inbound_budget(1 << 20) is True
+    assert liner.get_inbound_budget() == 1 << 20
+    assert liner.set_inbound_budget(0) is False
+    assert liner.get_max_inbound_connections() == 512
+    assert liner.set_max_inbound_connections(8) is True
+    assert liner.get_max_inbound_connections() == 8
+    assert liner.set_max_inbound_connections(0) is False
+
 
 def test_log_callback_gets_error_lines(sqlite_store) -> None:
     lines = Collector()
