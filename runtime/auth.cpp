@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -42,8 +43,10 @@ bool same(const std::string& a, const std::string& b) {
 std::optional<nlohmann::json> parse(const char* data, std::size_t size, const char* step,
                                     std::string& why) {
   auto j = nlohmann::json::parse(data, data + size, nullptr, false);
-  if (!j.is_object() || j.value("auth", 0) != version || !j.contains("step")
-      || !j["step"].is_string()) {
+  // No j.value(): it throws when a field has another type than asked.
+  auto auth = j.is_object() ? j.find("auth") : j.end();
+  if (!j.is_object() || auth == j.end() || !auth->is_number_integer() || *auth != version
+      || !j.contains("step") || !j["step"].is_string()) {
     why = "not an authentication message";
     return std::nullopt;
   }
