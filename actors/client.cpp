@@ -36,7 +36,14 @@ std::unique_ptr<Client> make_client(const std::string& unique_name, const std::s
     return fail("localhost empty");
   try {
     std::unique_ptr<Store> store = open();
-    auto client = wrap(client_core::create(unique_name, topic, localhost, std::move(store)));
+    auto core = client_core::create(unique_name, topic, localhost, std::move(store));
+    if (auto tls_files = tls::settings::from_environment()) {
+      if (auto set = core->set_tls(tls_files); !set) {
+        create_error = error_code::invalid_arg;
+        return fail("LINER_TLS_*: " + set.error().message);
+      }
+    }
+    auto client = wrap(std::move(core));
     create_error = error_code::ok;
     return client;
   } catch (const std::exception& e) {
@@ -181,6 +188,16 @@ bool Client::clear_addresses_of_topic() {
 bool Client::set_advertise_addr(const std::string& addr) {
   return error_->record(core_->set_advertise_addr(addr));
 }
+bool Client::set_tls(const std::string& cert_file, const std::string& key_file,
+                     const std::string& ca_file) {
+  if (cert_file.empty() && key_file.empty() && ca_file.empty())
+    return error_->record(core_->set_tls(std::nullopt));
+  if (cert_file.empty() || key_file.empty() || ca_file.empty())
+    return error_->record(
+      fail(error_code::invalid_arg, "TLS needs a certificate, a key and a CA file"));
+  return error_->record(core_->set_tls(tls::settings{cert_file, key_file, ca_file}));
+}
+
 bool Client::set_auth_secret(const std::string& secret) {
   return error_->record(core_->set_auth_secret(secret));
 }

@@ -294,6 +294,22 @@ result<void> client_core::set_auth_secret(const std::string& secret) {
   return {};
 }
 
+result<void> client_core::set_tls(const std::optional<tls::settings>& settings) {
+  std::lock_guard<std::mutex> guard{lifecycle_};
+  if (running_)
+    return fail(error_code::already_running, "you can't set_tls because client already is running");
+  std::shared_ptr<const tls::context> ctx;
+  if (settings) {
+    auto made = tls::context::create(*settings);
+    if (!made)
+      return made.error();
+    ctx = *made;
+  }
+  std::lock_guard<std::mutex> a{addresses_};
+  tls_ = std::move(ctx);
+  return {};
+}
+
 bool client_core::has_auth_secret() const {
   std::lock_guard<std::mutex> guard{addresses_};
   return auth_ != nullptr;

@@ -34,6 +34,7 @@
 #include "actors/store_actor.hpp"
 #include "actors/topic_table.hpp"
 #include "runtime/auth.hpp"
+#include "runtime/tls.hpp"
 #include "runtime/result.hpp"
 
 namespace liner {
@@ -84,6 +85,9 @@ public:
   /// The shared secret peers must prove (empty: none); only while not running.
   result<void> set_auth_secret(const std::string& secret);
   bool has_auth_secret() const;
+  /// TLS for every connection (nullopt: plain TCP); the files are loaded
+  /// and checked now. Only while not running.
+  result<void> set_tls(const std::optional<tls::settings>& settings);
 
   // -- status --------------------------------------------------------------------------------
   void set_status_callback(status_callback cb);
@@ -151,6 +155,7 @@ private:
   std::optional<std::string> bound_;
   std::optional<std::string> published_;
   std::shared_ptr<const auth::secret> auth_ = auth::secret::from_environment(); // set before run
+  std::shared_ptr<const tls::context> tls_; // set before run
 
   // -- status callback (under status_mutex_; called without it) ----------------------------------
   std::mutex status_mutex_;

@@ -82,7 +82,8 @@ result<void> client_core::run(receive_callback on_receive) {
   delivery_ = spawn_delivery_actor(system(), {store_, std::move(on_receive), topics_, client_actor_,
                                               id_, unique_name_, keys->internal, batches, credit,
                                               delivery_stopping_});
-  listener_ = spawn_listener_actor(system(), {delivery_, batches, credit, open, auth_, unique_name_});
+  listener_ = spawn_listener_actor(system(),
+                                   {delivery_, batches, credit, open, auth_, unique_name_, tls_});
   try {
     acceptor_ = std::make_unique<acceptor>(fd, listener_.address(), open);
   } catch (const std::exception& e) {
@@ -92,7 +93,7 @@ result<void> client_core::run(receive_callback on_receive) {
     return fail(error_code::startup, e.what());
   }
   running_ = true;
-  routes_.open(unique_name_, auth_);
+  routes_.open(unique_name_, auth_, tls_);
   if (auto restored = routes_.restore(); !restored)
     post_status(status_kind::sender_store_error, "", "",
                 "restoring routes: " + restored.error().message);

@@ -11,6 +11,7 @@
 #include "actors/messages.hpp"
 #include "actors/route.hpp"
 #include "runtime/auth.hpp"
+#include "runtime/tls.hpp"
 #include "runtime/defaults.hpp"
 #include "runtime/knobs.hpp"
 #include "runtime/log.hpp"
@@ -35,6 +36,7 @@ struct inbound {
   bool halted = false; // not read until delivery caught up
   std::optional<auth::responder> handshake; // from the peer's hello on
   bool authenticated = false;
+  std::unique_ptr<tls::session> tls; // with TLS: every byte goes through it
   std::string refusal; // why the stream must close, once this read is through
 };
 
@@ -44,6 +46,7 @@ struct listener_state {
   std::shared_ptr<listener_credit> credit;
   std::shared_ptr<std::atomic<std::size_t>> open;
   std::shared_ptr<const auth::secret> secret; // null: no authentication
+  std::shared_ptr<const tls::context> tls;    // null: plain TCP
   std::string own_name;
   std::unordered_map<connection_handle, inbound> streams;
   uint64_t next_stream = 1;
@@ -79,6 +82,8 @@ void on_accepted(listener_broker* self, msg::accepted_socket& m) {
   auto& in = st.streams[hdl];
   in.stream = st.next_stream++;
   in.ticket = inbound_budget::instance().enroll({self->address(), hdl, in.stream});
+  if (st.tls)
+    in.tls = std::make_unique<tls::session>(st.tls, true);
   self->configure_read(hdl, caf::io::receive_policy::at_most(defaults::listener_read_size));
   self->delayed_send(self, knobs::first_frame_timeout(), msg::deadline_atom::value, hdl, in.stream);
 }
@@ -122,13 +127,25 @@ void charge(listener_broker* self, inbound& in) {
   }
 }
 
+// Writes one frame to the stream (through TLS when it has it).
+void write_frame(listener_broker* self, connection_handle hdl, inbound& in,
+                 const frame_header& h, const std::string& payload) {
+  if (!in.tls) {
+    encode_frame(self->wr_buf(hdl), h, payload.data(), payload.size());
+  } else {
+    byte_buffer plain;
+    encode_frame(plain, h, payload.data(), payload.size());
+    if (!in.tls->send(plain.data(), plain.size(), self->wr_buf(hdl)) && in.refusal.empty())
+      in.refusal = in.tls->error();
+  }
+  self->flush(hdl);
+}
+
 // A handshake frame (runtime/auth.hpp): answered here, never delivered.
 void on_handshake(listener_broker* self, connection_handle hdl, inbound& in, const frame_view& f) {
   auto& st = self->state;
   auto reply = [&](const std::string& payload) {
-    encode_frame(self->wr_buf(hdl), {0, f.header.connection_key, auth::topic_key, 0},
-                 payload.data(), payload.size());
-    self->flush(hdl);
+    write_frame(self, hdl, in, {0, f.header.connection_key, auth::topic_key, 0}, payload);
   };
   if (in.authenticated) {
     in.refusal = "a second authentication on an authenticated stream";
@@ -158,12 +175,25 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
   if (it == st.streams.end())
     return;
   auto& in = it->second;
+  const char* bytes = m.buf.data();
+  std::size_t count = m.buf.size();
+  byte_buffer plain;
+  if (in.tls) {
+    bool tls_ok = in.tls->on_received(bytes, count, plain, self->wr_buf(m.handle));
+    self->flush(m.handle);
+    if (!tls_ok) {
+      drop(self, m.handle, in.tls->error());
+      return;
+    }
+    bytes = plain.data();
+    count = plain.size();
+  }
   msg::frame_batch batch;
   batch.connection = m.handle;
   batch.stream = in.stream;
   batch.data = st.batches->take();
-  batch.data.reserve(m.buf.size());
-  bool ok = in.decoder.feed(m.buf.data(), m.buf.size(), [&](const frame_view& f) {
+  batch.data.reserve(count);
+  bool ok = in.decoder.feed(bytes, count, [&](const frame_view& f) {
     if (!in.refusal.empty())
       return; // the stream closes after this read: nothing more from it
     if (f.header.number == 0 && f.header.topic_key == auth::topic_key) {
@@ -204,6 +234,7 @@ caf::behavior listener_actor(listener_broker* self, listener_context ctx) {
   auto& st = self->state;
   st.secret = std::move(ctx.secret);
   st.own_name = std::move(ctx.own_name);
+  st.tls = std::move(ctx.tls);
   auto delivery = std::move(ctx.delivery);
   auto batches = std::move(ctx.batches);
   auto credit = std::move(ctx.credit);
@@ -220,8 +251,7 @@ caf::behavior listener_actor(listener_broker* self, listener_context ctx) {
       auto it = self->state.streams.find(hdl);
       if (it == self->state.streams.end() || it->second.stream != stream || !it->second.hello)
         return; // Rust liner senders read acks from the store only
-      encode_frame(self->wr_buf(hdl), {number, ck, ack_topic_key, 0}, nullptr, 0);
-      self->flush(hdl);
+      write_frame(self, hdl, it->second, {number, ck, ack_topic_key, 0}, std::string{});
     },
     [=](msg::drop_atom, connection_handle hdl, uint64_t stream, const std::string& why) {
       auto it = self->state.streams.find(hdl);

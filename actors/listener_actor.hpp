@@ -29,6 +29,7 @@
 
 #include "runtime/auth.hpp"
 #include "runtime/buffer_pool.hpp"
+#include "runtime/tls.hpp"
 
 namespace liner {
 
@@ -50,6 +51,7 @@ struct listener_context {
   std::shared_ptr<std::atomic<std::size_t>> open; // its connections (the acceptor limits them)
   std::shared_ptr<const auth::secret> secret;     // null: no authentication
   std::string own_name;                           // our unique name, for the handshake
+  std::shared_ptr<const tls::context> tls;        // null: plain TCP
 };
 
 /// Spawns the listener.

@@ -73,6 +73,11 @@ void retry_later(route_broker* self) {
 void lose_stream(route_broker* self, const std::string& why, bool refused) {
   auto& st = self->state;
   auto route = st.ctx.route;
+  // A stream that lived a while was a success: start the backoff anew. One
+  // closed at once (a peer refusing our certificate, say) keeps doubling it.
+  if (st.at == phase::connected
+      && std::chrono::steady_clock::now() - st.connected_at >= defaults::route_stable_after)
+    st.backoff = defaults::route_backoff_first;
   status(self, status_kind::sender_route_lost, route->first_topic, why);
   route->stream_lost();
   st.at = phase::connecting;
@@ -139,13 +144,11 @@ void apply_ack(route_broker* self, uint64_t number, const char* source) {
 void write_replay(route_broker* self, std::vector<queued_frame> stored) {
   auto& st = self->state;
   auto route = st.ctx.route;
-  auto& buf = self->wr_buf(st.hdl);
   for (auto& f : route->replay_frames(std::move(stored)))
-    buf.insert(buf.end(), f.bytes.begin(), f.bytes.end());
-  st.unsent += buf.size();
+    put(self, f.bytes.data(), f.bytes.size());
   self->flush(st.hdl);
   st.at = phase::connected;
-  st.backoff = defaults::route_backoff_first;
+  st.connected_at = std::chrono::steady_clock::now();
   st.tried.clear();
   write_outbox(self);
   if (!resume_stop(self))
@@ -198,10 +201,9 @@ void replay(route_broker* self) {
 // Writes one frame of the protocol extension (number 0, no flags).
 void write_control(route_broker* self, int32_t topic_key, const std::string& payload) {
   auto& st = self->state;
-  auto& buf = self->wr_buf(st.hdl);
-  auto before = buf.size();
-  encode_frame(buf, {0, st.ctx.route->ck, topic_key, 0}, payload.data(), payload.size());
-  st.unsent += buf.size() - before;
+  byte_buffer frame;
+  encode_frame(frame, {0, st.ctx.route->ck, topic_key, 0}, payload.data(), payload.size());
+  put(self, frame.data(), frame.size());
   self->flush(st.hdl);
 }
 
@@ -228,6 +230,12 @@ void open_stream(route_broker* self, int fd) {
   st.unsent = 0;
   self->ack_writes(st.hdl, true);
   self->configure_read(st.hdl, caf::io::receive_policy::at_most(defaults::route_read_size));
+  st.tls.reset();
+  if (st.ctx.tls) {
+    st.tls = std::make_unique<tls::session>(st.ctx.tls, false);
+    st.tls->start(self->wr_buf(st.hdl)); // the ClientHello; frames wait for the handshake
+    self->flush(st.hdl);
+  }
   if (!st.ctx.secret) {
     stream_ready(self);
     return;
@@ -331,7 +339,21 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
     },
     [=](caf::io::new_data_msg& m) {
       auto& st = self->state;
-      bool ok = st.acks.feed(m.buf.data(), m.buf.size(), [&](const frame_view& f) {
+      const char* bytes = m.buf.data();
+      std::size_t count = m.buf.size();
+      byte_buffer plain;
+      if (st.tls) {
+        bool tls_ok = st.tls->on_received(bytes, count, plain, self->wr_buf(st.hdl));
+        self->flush(st.hdl);
+        if (!tls_ok) {
+          if (st.at != phase::connecting)
+            drop_stream(self, "TLS with " + st.ctx.route->addr() + ": " + st.tls->error());
+          return;
+        }
+        bytes = plain.data();
+        count = plain.size();
+      }
+      bool ok = st.acks.feed(bytes, count, [&](const frame_view& f) {
         if (st.at == phase::authenticating) {
           if (f.header.topic_key == auth::topic_key && st.handshake)
             on_challenge(self, f);
@@ -401,13 +423,25 @@ void write_outbox(route_broker* self) {
   if (data.empty())
     return;
   auto& buf = self->wr_buf(st.hdl);
-  st.unsent += data.size();
-  if (buf.empty())
+  if (!st.tls && buf.empty()) {
+    st.unsent += data.size();
     buf.swap(data); // data: CAF's spent buffer now
-  else
-    buf.insert(buf.end(), data.begin(), data.end());
+  } else {
+    put(self, data.data(), data.size());
+  }
   st.ctx.route->recycle(std::move(data));
   self->flush(st.hdl);
+}
+
+void put(route_broker* self, const char* p, std::size_t n) {
+  auto& st = self->state;
+  auto& buf = self->wr_buf(st.hdl);
+  auto before = buf.size();
+  if (!st.tls)
+    buf.insert(buf.end(), p, p + n);
+  else if (!st.tls->send(p, n, buf))
+    LINER_LOG_ERROR("TLS with " + st.ctx.route->addr() + ": " + st.tls->error());
+  st.unsent += buf.size() - before;
 }
 
 } // namespace route_steps

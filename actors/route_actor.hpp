@@ -14,6 +14,7 @@
 #include "actors/route.hpp"
 #include "actors/store_actor.hpp"
 #include "runtime/auth.hpp"
+#include "runtime/tls.hpp"
 
 namespace liner {
 
@@ -23,6 +24,7 @@ struct route_context {
   internal_client_actor client; // receives status events
   std::string own_name;         // who we authenticate as
   std::shared_ptr<const auth::secret> secret; // null: no authentication
+  std::shared_ptr<const tls::context> tls;    // null: plain TCP
 };
 
 /// Spawns the route actor; it starts connecting at once.

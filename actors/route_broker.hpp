@@ -7,6 +7,7 @@
 #include <caf/send.hpp>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -30,11 +31,13 @@ struct route_actor_state {
   milliseconds backoff = defaults::route_backoff_first;
   std::set<std::string> tried; // addresses that failed since the last success or backoff
   std::size_t unsent = 0;
+  std::chrono::steady_clock::time_point connected_at{}; // when the stream was last up
   bool poll_scheduled = false;
   std::chrono::steady_clock::time_point last_tcp_ack{};
   uint64_t refused_ack = 0; // the last ack refused (logged once, not per poll)
   frame_decoder acks;
   std::optional<auth::initiator> handshake; // while authenticating
+  std::unique_ptr<tls::session> tls;        // with TLS: every byte goes through it
   bool attempt_in_flight = false;
   bool stream_open = false; // while stopping: the last writes are on their way
   // Saving at-least-once frames: one save at a time, retried with backoff
@@ -75,6 +78,9 @@ void finish_stop(route_broker* self);
 // -- route_actor.cpp --------------------------------------------------------------------
 
 void write_outbox(route_broker* self);
+/// Appends bytes to the stream's write buffer (through TLS when it has it)
+/// and counts them as unsent; the caller flushes.
+void put(route_broker* self, const char* p, std::size_t n);
 
 // -- helpers ----------------------------------------------------------------------------
 

@@ -15,11 +15,13 @@ router::router(caf::actor_system& sys, store_actor store, topic_table& topics)
   : sys_(sys), store_(std::move(store)), topics_(topics) {
 }
 
-void router::open(std::string own_name, std::shared_ptr<const auth::secret> secret) {
+void router::open(std::string own_name, std::shared_ptr<const auth::secret> secret,
+                  std::shared_ptr<const tls::context> tls) {
   std::lock_guard<std::mutex> guard{mutex_};
   open_ = true;
   own_name_ = std::move(own_name);
   secret_ = std::move(secret);
+  tls_ = std::move(tls);
 }
 
 std::vector<route_ptr> router::close() {
@@ -155,7 +157,7 @@ result<route_ptr> router::ensure(const std::string& addr, const std::string& top
   route = std::make_shared<route_state>(addr, info->connection_key, name, topic, info->counter,
                                         info->queued);
   thread_logger_scope scope; // spawns
-  route->set_actor(spawn_route_actor(sys_, {route, store_, client_, own_name_, secret_}));
+  route->set_actor(spawn_route_actor(sys_, {route, store_, client_, own_name_, secret_, tls_}));
   routes_[name] = route;
   names_[addr] = name;
   return route;

@@ -19,6 +19,7 @@
 #include "actors/store_actor.hpp"
 #include "actors/topic_table.hpp"
 #include "runtime/auth.hpp"
+#include "runtime/tls.hpp"
 #include "runtime/result.hpp"
 
 namespace liner {
@@ -34,7 +35,8 @@ public:
 
   /// From run() until stop(): routes may be opened. With a secret, each
   /// route authenticates as `own_name` before it sends.
-  void open(std::string own_name, std::shared_ptr<const auth::secret> secret);
+  void open(std::string own_name, std::shared_ptr<const auth::secret> secret,
+            std::shared_ptr<const tls::context> tls);
   /// Closes the table and hands every route over (to be stopped).
   std::vector<route_ptr> close();
 
@@ -77,6 +79,7 @@ private:
   bool open_ = false;
   std::string own_name_;
   std::shared_ptr<const auth::secret> secret_;
+  std::shared_ptr<const tls::context> tls_;
   std::map<std::string, route_ptr> routes_;      // by listener name
   std::map<std::string, std::string> names_;     // address -> listener name
 };

@@ -42,6 +42,8 @@ inline constexpr std::chrono::milliseconds connect_timeout = 1000ms;
 inline constexpr std::chrono::milliseconds route_backoff_first = 50ms;
 /// Longest wait between two connect attempts of a route.
 inline constexpr std::chrono::milliseconds route_backoff_max = 2000ms;
+/// A stream up this long before it broke counts as a success: the backoff starts anew.
+inline constexpr std::chrono::milliseconds route_stable_after = 1000ms;
 /// Store ack polling period for listeners that ack only through the store (Rust liner).
 inline constexpr std::chrono::milliseconds ack_poll_period = 200ms;
 /// Written bytes a stopping route waits for before it closes its stream anyway.

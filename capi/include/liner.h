@@ -167,6 +167,14 @@ LINER_API const char* lnr_liner_version(void);
    (LNR_ERR_ALREADY_RUNNING). NULL or "" turns it off. Default: LINER_AUTH_SECRET. */
 LINER_API BOOL lnr_set_auth_secret(lnr_hClient client, const char* secret);
 
+/* TLS 1.3 for every connection of the client, with mutual certificate verification: its
+   certificate chain and key (PEM files) and the CA every peer's certificate must chain to.
+   All three NULL or "" turn it off. The files are loaded now (LNR_ERR_INVALID_ARG if one is
+   missing or bad). Only while not running. Default: LINER_TLS_CERT, LINER_TLS_KEY and
+   LINER_TLS_CA when all three are set. */
+LINER_API BOOL lnr_set_tls(lnr_hClient client, const char* cert_file, const char* key_file,
+                           const char* ca_file);
+
 /* Process-wide limits against hostile or runaway peers (docs/security.md). 0 is rejected.
    Inbound budget: bytes of partial frames and decompressed payloads held at once
    (default 256 MiB, LINER_INBOUND_BUDGET). Inbound connections per client (default 512,

@@ -1,7 +1,7 @@
 // Settings: the process-wide knobs, the advertise address, the address
 // getters (lnr_set/get_*, lnr_set_advertise_addr, lnr_advertise_addr,
 // lnr_bound_listen_addr, lnr_published_addr) and the shared secret
-// (lnr_set_auth_secret).
+// (lnr_set_auth_secret) and TLS (lnr_set_tls).
 #include "export.hpp"
 
 #include <string>
@@ -62,6 +62,23 @@ BOOL lnr_set_auth_secret(lnr_hClient client, const char* secret) {
     return FALSE;
   c->clear_rejection();
   return c.client().set_auth_secret(secret ? secret : "") ? TRUE : FALSE;
+}
+
+BOOL lnr_set_tls(lnr_hClient client, const char* cert_file, const char* key_file,
+                 const char* ca_file) {
+  auto c = registry::instance().acquire(client);
+  if (!c)
+    return FALSE;
+  for (const char* f : {cert_file, key_file, ca_file})
+    if (f && !valid_utf8(f)) {
+      c->reject(error_code::invalid_arg, "TLS file name invalid UTF-8");
+      return FALSE;
+    }
+  c->clear_rejection();
+  return c.client().set_tls(cert_file ? cert_file : "", key_file ? key_file : "",
+                            ca_file ? ca_file : "")
+           ? TRUE
+           : FALSE;
 }
 
 BOOL lnr_set_advertise_addr(lnr_hClient client, const char* addr) {

@@ -506,6 +506,21 @@ class Client:
         return self._bool_call("lnr_set_auth_secret",
                                None if secret is None else _arg(secret, "secret"))
 
+    def set_tls(self, cert_file: Optional[str], key_file: Optional[str],
+                ca_file: Optional[str]) -> bool:
+        """Only while stopped: TLS 1.3 for every connection, with mutual
+        certificate verification (this client's certificate and key, and the
+        CA every peer's certificate must chain to; PEM files, loaded now).
+        All None or "" turns it off. Default: ``LINER_TLS_CERT``,
+        ``LINER_TLS_KEY`` and ``LINER_TLS_CA``. Raises RuntimeError with a
+        library that has no TLS (liner 1.4.1's)."""
+        if not self._lib.has("lnr_set_tls"):
+            raise RuntimeError("this liner library has no TLS (lnr_set_tls)")
+        args = [None if f is None else _arg(f, name)
+                for f, name in ((cert_file, "cert_file"), (key_file, "key_file"),
+                                (ca_file, "ca_file"))]
+        return self._bool_call("lnr_set_tls", *args)
+
     def advertise_addr(self) -> Optional[str]:
         """The advertise setting, or None."""
         return self._getter("lnr_advertise_addr")

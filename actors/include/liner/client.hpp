@@ -127,6 +127,14 @@ public:
   /// both ways (docs/security.md). Empty turns it off. Only while not
   /// running. Default: LINER_AUTH_SECRET.
   bool set_auth_secret(const std::string& secret);
+  /// TLS 1.3 for every connection of this client, both ways, with mutual
+  /// certificate verification: its certificate chain and key (PEM files)
+  /// and the CA every peer's certificate must chain to. All empty turns it
+  /// off. The files are loaded now (invalid_arg if one is missing, bad or
+  /// the key does not match). Only while not running. Default: the files
+  /// named by LINER_TLS_CERT, LINER_TLS_KEY and LINER_TLS_CA when all are set.
+  bool set_tls(const std::string& cert_file, const std::string& key_file,
+               const std::string& ca_file);
   /// The listener's actual address after the last successful bind.
   std::optional<std::string> bound_listen_addr() const;
   /// The address in the catalog while running.
