@@ -40,6 +40,7 @@ struct sender_state {
   std::string composite;
   bool checked = false; // composite read (it may be empty: no such key)
   uint64_t owner = 0;   // the open stream that uses the key, 0 if none
+  bool admitted = false; // some stream used it (else a refused key is forgotten)
 };
 
 // One inbound stream, by the listener's serial number.
@@ -137,8 +138,10 @@ private:
   }
 
   // Whether the batch's stream may use connection key `ck`: the key must
-  // lead to this client (when the store can tell) and no other open stream
-  // may be using it. The first frame of a key on a stream decides.
+  // lead to this client and no other open stream may be using it. The first
+  // frame of a key on a stream decides. When the store cannot tell (an
+  // outage), the key is admitted unchecked: delivery goes on between peers
+  // that already know each other (docs/security.md).
   bool admit(const msg::frame_batch& b, int32_t ck, sender_state& s) {
     if (s.owner == b.stream)
       return true;
@@ -146,6 +149,8 @@ private:
     if (s.checked && !ends_with(s.composite, ":" + ctx_.unique_name)) {
       refuse(b, "connection key " + std::to_string(ck) + " does not lead to "
                   + ctx_.unique_name + (s.composite.empty() ? " (no such key)" : ""));
+      if (!s.admitted)
+        senders_.erase(ck); // keys an attacker makes up must not pile up here
       return false;
     }
     const auto& peer = streams_[b.stream].peer;
@@ -160,6 +165,7 @@ private:
       return false;
     }
     s.owner = b.stream;
+    s.admitted = true;
     streams_[b.stream].keys.push_back(ck);
     return true;
   }

@@ -354,6 +354,8 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
         count = plain.size();
       }
       bool ok = st.acks.feed(bytes, count, [&](const frame_view& f) {
+        if (st.at == phase::connecting)
+          return; // the stream was dropped by an earlier frame of this read
         if (st.at == phase::authenticating) {
           if (f.header.topic_key == auth::topic_key && st.handshake)
             on_challenge(self, f);
