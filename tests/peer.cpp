@@ -19,6 +19,11 @@
 //              [--stay]                 keep running after --send-to / --expect are done
 //              [--exit-after-ms MS]     give up after MS (exit 1 if --expect is unmet)
 //              [--status]               print status events
+//              [--recv-delay-us US]     sleep US microseconds in each receive callback
+//                                       (a slow consumer)
+//              [--max-send-queue N]     liner::Client::set_max_send_queue(N) before run
+//              [--max-message-size N]   liner::Client::set_max_message_size(N) before run
+//              [--rlimit-nofile N]      setrlimit(RLIMIT_NOFILE): soft limit N, at start
 //
 // Standard output, one line each, flushed at once:
 //   ready ADDR                          run succeeded, listening on ADDR
@@ -36,6 +41,8 @@
 //                                  the first refusal: "ok COUNT" or "err CODE at I: MESSAGE"
 //   subscribe TOPIC    unsubscribe TOPIC    refresh TOPIC
 //   stop    run (prints "ready ADDR" before "ok")    pending (ok COUNT)    quit
+//   hwm                            ok KB: this process's peak resident size (VmHWM
+//                                  in /proc/self/status, in kB)
 //
 // When it ends: on "quit", SIGINT or SIGTERM; once --expect K messages arrived;
 // right after sending when it only sends; otherwise at the end of stdin. With
@@ -44,6 +51,7 @@
 #include <liner/client.hpp>
 
 #include <poll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -51,6 +59,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -69,7 +78,8 @@ struct options {
   std::string prefix = "msg-";
   bool send_all = false, alo = true, echo = false, stay = false, status = false,
        keep_going = false;
-  std::optional<long> expect, exit_after_ms;
+  std::optional<long> expect, exit_after_ms, max_send_queue, max_message_size, rlimit_nofile;
+  long recv_delay_us = 0;
 };
 
 // -- output -----------------------------------------------------------------
@@ -103,6 +113,16 @@ std::string escape(const char* data, std::size_t size) {
   if (shown < size)
     out += "...(" + std::to_string(size) + " bytes)";
   return out;
+}
+
+/// VmHWM of /proc/self/status in kB, or -1 if it cannot be read.
+long peak_rss_kb() {
+  std::ifstream in{"/proc/self/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0)
+      return std::stol(line.substr(6));
+  return -1;
 }
 
 std::string describe_error(const liner::Client& c) {
@@ -156,6 +176,10 @@ options parse(int argc, char** argv) {
     else if (arg == "--stay") o.stay = true;
     else if (arg == "--exit-after-ms") o.exit_after_ms = number();
     else if (arg == "--status") o.status = true;
+    else if (arg == "--recv-delay-us") o.recv_delay_us = number();
+    else if (arg == "--max-send-queue") o.max_send_queue = number();
+    else if (arg == "--max-message-size") o.max_message_size = number();
+    else if (arg == "--rlimit-nofile") o.rlimit_nofile = number();
     else usage("unknown argument " + arg);
   }
   if (o.name.empty() || o.topic.empty())
@@ -249,6 +273,10 @@ public:
       auto n = client_.pending_count();
       return n < 0 ? answer(false) : say("ok " + std::to_string(n));
     }
+    if (cmd == "hwm") {
+      auto kb = peak_rss_kb();
+      return kb < 0 ? say("err 8 cannot read VmHWM") : say("ok " + std::to_string(kb));
+    }
     if (cmd == "quit") {
       say("ok");
       return set_flag(quit);
@@ -309,6 +337,24 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  if (opt.rlimit_nofile) {
+    rlimit lim{};
+    getrlimit(RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = static_cast<rlim_t>(*opt.rlimit_nofile);
+    if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < lim.rlim_cur)
+      lim.rlim_max = lim.rlim_cur;
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+      say("error setrlimit RLIMIT_NOFILE " + std::to_string(*opt.rlimit_nofile));
+      return 1;
+    }
+  }
+  if (opt.max_send_queue)
+    liner::Client::set_max_send_queue(static_cast<std::size_t>(*opt.max_send_queue));
+  if (opt.max_message_size
+      && !liner::Client::set_max_message_size(static_cast<std::size_t>(*opt.max_message_size))) {
+    say("error --max-message-size " + std::to_string(*opt.max_message_size) + " refused");
+    return 1;
+  }
 
   std::string why;
   auto client = opt.sqlite.empty()
@@ -332,6 +378,8 @@ int main(int argc, char** argv) {
   liner::Client& c = *client;
   auto on_receive = [&c, &opt](std::string_view to, std::string_view from, const char* data,
                                std::size_t size) {
+    if (opt.recv_delay_us > 0)
+      std::this_thread::sleep_for(std::chrono::microseconds(opt.recv_delay_us));
     say("recv to=" + std::string{to} + " from=" + std::string{from} + " data=" + escape(data, size));
     if (opt.echo && !from.empty() && !c.send_to(std::string{from}, data, size, opt.alo))
       say("error echo: " + describe_error(c));
