@@ -2,6 +2,7 @@
 
 #include <caf/blocking_actor.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -41,6 +42,7 @@ struct sender_state {
   bool checked = false; // composite read (it may be empty: no such key)
   uint64_t owner = 0;   // the open stream that uses the key, 0 if none
   bool admitted = false; // some stream used it (else a refused key is forgotten)
+  bool baseline_loaded = false;
 };
 
 // One inbound stream, by the listener's serial number.
@@ -88,17 +90,16 @@ private:
                                                std::move(message), ""});
   }
 
-  sender_state& sender(int32_t ck) {
-    auto it = senders_.find(ck);
-    if (it != senders_.end())
-      return it->second;
-    auto& s = senders_[ck];
-    // The baseline comes from the store the first time a key is seen.
+  // The dedup baseline comes from the store the first time a key is
+  // admitted (not before: reading it writes a row for the key).
+  void load_baseline(int32_t ck, sender_state& s) {
+    if (s.baseline_loaded)
+      return;
+    s.baseline_loaded = true;
     auto baseline = call_store(self_->system(), ctx_.store, req::read_ack{ck});
     if (!baseline)
       status("get_last_mess_number_for_listener: " + baseline.error().message);
-    s.last = baseline ? *baseline : 0;
-    return s;
+    s.last = std::max(s.last, baseline ? *baseline : 0);
   }
 
   // Reads what the store knows about the key (at most once per
@@ -230,9 +231,10 @@ private:
           flush_acks(false);
       }
       auto ck = f.header.connection_key;
-      auto& s = sender(ck);
+      auto& s = senders_[ck];
       if (!admit(b, ck, s))
         break;
+      load_baseline(ck, s);
       if (f.header.topic_key == hello_topic_key) {
         on_hello(s, b.data.data() + f.offset, f.size);
         continue;

@@ -83,12 +83,10 @@ std::size_t frame_decoder::fill_pending(const char* p, std::size_t n) {
     return used;
   auto want = frame_prefix_size + len - pending_.size();
   auto take = std::min(want, n - used);
-  auto need = pending_.size() + take;
-  if (pending_.capacity() < need) {
-    std::size_t frame = frame_prefix_size + len;
-    std::size_t doubled = std::max<std::size_t>(2 * pending_.capacity(), 64 * 1024);
-    pending_.reserve(std::min(frame, std::max(need, doubled)));
-  }
+  // Room for the whole frame at once: no regrowth (each one copies and, for
+  // a moment, holds both buffers). Pages are only touched as bytes arrive,
+  // and check_length bounded the length by the inbound budget.
+  pending_.reserve(frame_prefix_size + len);
   pending_.insert(pending_.end(), p + used, p + used + take);
   return used + take;
 }
@@ -110,6 +108,12 @@ bool frame_decoder::check_length(uint32_t len) {
   if (len == 0 || len > max) {
     error_ = "invalid bytestream length: " + std::to_string(len) + " (max "
              + std::to_string(max) + ")";
+    return false;
+  }
+  auto budget = knobs::inbound_budget();
+  if (len > budget - std::min(budget, frame_prefix_size)) { // the prefix is held too
+    error_ = "a frame of " + std::to_string(len) + " bytes can never fit the inbound budget of "
+             + std::to_string(budget) + " bytes (LINER_INBOUND_BUDGET)";
     return false;
   }
   return true;

@@ -72,8 +72,9 @@ bool decode_frame(const char* p, std::size_t n, frame_view& out, std::string& er
 
 /// Cuts frames out of a byte stream fed in arbitrary chunks. A malformed
 /// length or body poisons the decoder: the connection must be closed. The
-/// length is checked against knobs::max_message_size() as soon as its four
-/// bytes are in, before anything is buffered for the body.
+/// length is checked against knobs::max_message_size() and
+/// knobs::inbound_budget() as soon as its four bytes are in, before
+/// anything is buffered for the body.
 class frame_decoder {
 public:
   /// Calls on_frame(const frame_view&) for each complete frame in order.
@@ -110,6 +111,8 @@ public:
       p += frame_prefix_size + len;
       n -= frame_prefix_size + len;
     }
+    if (n >= frame_prefix_size) // its length was checked above
+      pending_.reserve(frame_prefix_size + big_endian::read_u32(p));
     pending_.insert(pending_.end(), p, p + n);
     return true;
   }
@@ -121,10 +124,9 @@ public:
 
   /// Bytes of an incomplete frame held back for the next feed.
   std::size_t buffered() const { return pending_.size(); }
-  /// Memory held for it (what an inbound budget should count). Never more
-  /// than the frame's own size: the buffer grows in doubling steps up to
-  /// exactly the announced length, so a peer must send the bytes it
-  /// announces before they are allocated.
+  /// Memory held for it, what an inbound budget counts: room for the whole
+  /// announced frame is reserved once its body starts (its pages become
+  /// resident only as the bytes arrive).
   std::size_t held() const { return pending_.capacity(); }
 
 private:

@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <cstring>
+#include <memory>
 #include <random>
 
 #include "runtime/compression.hpp"
@@ -323,4 +324,31 @@ TEST(frame_codec, decode_frame_takes_exactly_one_frame) {
   two.insert(two.end(), one.begin(), one.end());
   EXPECT_FALSE(decode_frame(two.data(), two.size(), f, err));
   EXPECT_EQ(err, "more than one frame");
+}
+
+// A payload without a recorded content size (Rust liner's stream encoder)
+// whose size is a power of two: the output buffer ends exactly full.
+TEST(frame_codec, streamed_payloads_of_power_of_two_sizes_decompress) {
+  for (std::size_t size : {std::size_t{128} * 1024, std::size_t{2} * 1024 * 1024}) {
+    std::string data(size, '\0');
+    for (std::size_t i = 0; i < size; ++i)
+      data[i] = static_cast<char>('a' + (i * 31 + i / 977) % 26);
+    std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> cctx{ZSTD_createCCtx(), ZSTD_freeCCtx};
+    std::vector<char> packed(ZSTD_compressBound(size));
+    ZSTD_inBuffer in{data.data(), data.size(), 0};
+    ZSTD_outBuffer out{packed.data(), packed.size(), 0};
+    // The frame header records no size, as a streaming writer's does.
+    ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 0);
+    ASSERT_EQ(ZSTD_compressStream2(cctx.get(), &out, &in, ZSTD_e_end), 0u);
+    packed.resize(out.pos);
+    ASSERT_EQ(ZSTD_getFrameContentSize(packed.data(), packed.size()), ZSTD_CONTENTSIZE_UNKNOWN);
+    std::vector<char> result;
+    std::string err;
+    ASSERT_TRUE(zstd_decompress(packed.data(), packed.size(), size, result, err)) << size << ": " << err;
+    EXPECT_EQ(std::string(result.begin(), result.end()), data);
+    // One byte less allowed: refused, nothing appended.
+    result.clear();
+    EXPECT_FALSE(zstd_decompress(packed.data(), packed.size(), size - 1, result, err));
+    EXPECT_TRUE(result.empty());
+  }
 }
