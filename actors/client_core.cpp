@@ -5,6 +5,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <thread>
 
@@ -91,7 +92,8 @@ result<void> client_core::check_send(const char* what, const std::string& topic,
                 std::string("you can't ") + what + " on internal channel topic");
   if (size == 0)
     return fail(error_code::invalid_arg, "payload empty");
-  auto max = knobs::max_message_size();
+  // The frame length is a u32 on the wire, whatever the knob says.
+  auto max = std::min<std::size_t>(knobs::max_message_size(), UINT32_MAX);
   if (size > max || max - size < frame_min_body) { // no sum here: size may be near SIZE_MAX
     auto body = size <= SIZE_MAX - frame_min_body ? std::to_string(size + frame_min_body)
                                                   : std::to_string(size) + "+21";

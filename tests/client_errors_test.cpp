@@ -3,6 +3,8 @@
 // client_test.cpp: clients in one process on one store, ephemeral ports.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "support/client_helpers.hpp"
 #include "support/raw_socket.hpp"
 
@@ -92,6 +94,16 @@ TEST_P(client_errors_test, while_running) {
                           "payload too large for max_message_size (payload 80, framed body 101, max 100)"));
   EXPECT_FALSE(a->send("nowhere", std::string(79, 'x')));
   EXPECT_TRUE(failed_with(c, error_code::no_addr, "not found addr for topic nowhere"));
+  // The wire's frame length is a u32: a larger knob does not let more through
+  // (the size is refused before the data is read, so a small buffer will do).
+  ASSERT_TRUE(Client::set_max_message_size(SIZE_MAX));
+  char one = 'x';
+  EXPECT_FALSE(c.send_to("nowhere", &one, std::size_t{5} << 30, false));
+  EXPECT_TRUE(failed_with(c, error_code::invalid_arg,
+                          "payload too large for max_message_size (payload 5368709120, framed body "
+                          "5368709141, max 4294967295)"));
+  EXPECT_FALSE(c.send_to("nowhere", &one, SIZE_MAX - 20, false));
+  EXPECT_EQ(c.last_error(), error_code::invalid_arg);
   ASSERT_TRUE(Client::set_max_message_size(default_size));
 
   EXPECT_FALSE(c.set_advertise_addr("127.0.0.1:0"));
