@@ -3,6 +3,8 @@
 #include <caf/io/broker.hpp>
 #include <caf/io/middleman.hpp>
 
+#include <sys/socket.h>
+
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -29,6 +31,7 @@ using caf::io::connection_handle;
 
 struct inbound {
   uint64_t stream = 0; // serial: connection handles (file descriptors) are reused
+  int fd = -1;         // its socket, to end it at once when the listener stops
   frame_decoder decoder;
   inbound_budget::ticket ticket = 0;
   bool hello = false;
@@ -81,6 +84,7 @@ void on_accepted(listener_broker* self, msg::accepted_socket& m) {
   auto hdl = self->add_scribe(fd);
   auto& in = st.streams[hdl];
   in.stream = st.next_stream++;
+  in.fd = fd;
   in.ticket = inbound_budget::instance().enroll({self->address(), hdl, in.stream});
   if (st.tls)
     in.tls = std::make_unique<tls::session>(st.tls, true);
@@ -268,8 +272,12 @@ caf::behavior listener_actor(listener_broker* self, listener_context ctx) {
     [=](const caf::io::connection_closed_msg& m) { forget(self, m.handle, false); },
     [=](msg::stop_atom) -> bool {
       std::vector<connection_handle> all;
-      for (auto& s : self->state.streams)
+      for (auto& s : self->state.streams) {
+        // Ended now, not after the peer read what is pending (a peer that
+        // never reads would keep the stream, and the broker, alive).
+        ::shutdown(s.second.fd, SHUT_RDWR);
         all.push_back(s.first);
+      }
       for (auto hdl : all)
         forget(self, hdl, true);
       self->quit();

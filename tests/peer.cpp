@@ -213,6 +213,12 @@ void on_signal(int) {
   [[maybe_unused]] auto n = write(wake_pipe[1], &c, 1);
 }
 
+// A client's last error belongs to the client, not to a thread: a call made
+// by the --send-to loop between a command's call and the reading of its
+// error would answer for it. One call-and-read at a time (never taken in
+// the receive callback: a "stop" command waits for that callback).
+std::mutex call_mtx;
+
 // -- stdin commands ----------------------------------------------------------------
 
 class commands {
@@ -222,6 +228,7 @@ public:
 
   /// Runs one command line and prints its answer.
   void execute(const std::string& line) {
+    std::lock_guard<std::mutex> one_call{call_mtx};
     std::istringstream in{line};
     std::string cmd, topic, payload, mode;
     in >> cmd;
@@ -418,6 +425,7 @@ int main(int argc, char** argv) {
       std::string payload = opt.prefix + std::to_string(i);
       if (static_cast<long>(payload.size()) < opt.size)
         payload.resize(static_cast<std::size_t>(opt.size), '.');
+      std::unique_lock<std::mutex> one_call{call_mtx};
       bool ok = opt.send_all ? c.send_all(*opt.send_to, payload.data(), payload.size(), opt.alo)
                              : c.send_to(*opt.send_to, payload.data(), payload.size(), opt.alo);
       if (ok) {
@@ -426,8 +434,10 @@ int main(int argc, char** argv) {
         say("rejected " + std::to_string(i) + " " + describe_error(c));
       } else {
         say("error send " + std::to_string(i) + ": " + describe_error(c));
+        one_call.unlock();
         return finish(1);
       }
+      one_call.unlock();
       if (opt.interval_ms > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(opt.interval_ms));
     }
