@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "support/peer_lines.hpp"
 #include "support/peer_process.hpp"
 #include "support/test_backends.hpp"
 
@@ -28,55 +29,11 @@ protected:
                                   db->kind() == "sqlite" ? "--sqlite" : "--postgres",
                                   db->location()};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    auto p = std::make_unique<peer_process>(argv);
-    if (!p->wait_for_prefix("ready 127.0.0.1:")) {
-      ADD_FAILURE() << name << " did not get ready; output:\n" << dump(*p);
-      return nullptr;
-    }
-    return p;
-  }
-
-  static std::string dump(const peer_process& p) {
-    std::string out;
-    for (auto& l : p.lines())
-      out += "  " + l + "\n";
-    return out;
-  }
-
-  /// Sends a stdin command and returns the answer line ("ok..." / "err ...").
-  static std::string command(peer_process& p, const std::string& line) {
-    if (!p.send_line(line))
-      return "(cannot write to the peer)";
-    auto answer = p.wait_for_line([](const std::string& l) {
-      return l.rfind("ok", 0) == 0 || l.rfind("err ", 0) == 0;
-    });
-    return answer.value_or("(no answer to '" + line + "')");
-  }
-
-  static bool is_line(peer_process& p, const std::string& exact,
-                      std::chrono::milliseconds timeout = 20s) {
-    return p.wait_for_line([&](const std::string& l) { return l == exact; }, timeout).has_value();
-  }
-
-  /// Like is_line, but the line may also have come already (for example
-  /// while a command waited for its answer).
-  static bool saw_line(peer_process& p, const std::string& exact) {
-    auto& seen = p.lines();
-    return std::find(seen.begin(), seen.end(), exact) != seen.end() || is_line(p, exact);
+    return start_until_ready(name, argv);
   }
 
   std::unique_ptr<test_database> db;
 };
-
-/// The message numbers in "recv to=R from=S data=msg-N" lines, in order.
-std::vector<int> received_numbers(const std::vector<std::string>& lines) {
-  const std::string head = "recv to=R from=S data=msg-";
-  std::vector<int> out;
-  for (auto& l : lines)
-    if (l.rfind(head, 0) == 0)
-      out.push_back(std::stoi(l.substr(head.size())));
-  return out;
-}
 
 } // namespace
 
@@ -119,10 +76,10 @@ TEST_P(client_multiprocess_test, stdin_commands_drive_a_peer) {
   ASSERT_TRUE(s);
 
   EXPECT_EQ(command(*s, "send R hello alo"), "ok");
-  EXPECT_TRUE(is_line(*r, "recv to=R from=S data=hello")) << dump(*r);
+  EXPECT_TRUE(has_line(*r, "recv to=R from=S data=hello")) << dump(*r);
   EXPECT_EQ(command(*r, "subscribe news"), "ok");
   EXPECT_EQ(command(*s, "send news extra be"), "ok");
-  EXPECT_TRUE(is_line(*r, "recv to=news from=S data=extra")) << dump(*r);
+  EXPECT_TRUE(has_line(*r, "recv to=news from=S data=extra")) << dump(*r);
 
   EXPECT_EQ(command(*s, "send S self"), "err 3 you can't send on your own topic");
   EXPECT_EQ(command(*s, "send nowhere x"), "err 5 not found addr for topic nowhere");
@@ -136,7 +93,7 @@ TEST_P(client_multiprocess_test, stdin_commands_drive_a_peer) {
   EXPECT_EQ(command(*r, "stop"), "ok");
   EXPECT_EQ(command(*s, "send R queued alo"), "ok");
   EXPECT_EQ(command(*r, "run"), "ok"); // the message may arrive before run returns
-  EXPECT_TRUE(saw_line(*r, "recv to=R from=S data=queued")) << dump(*r);
+  EXPECT_TRUE(has_line(*r, "recv to=R from=S data=queued")) << dump(*r);
 
   EXPECT_EQ(command(*s, "stop"), "ok");
   EXPECT_EQ(command(*s, "send R late"), "err 1 you can't send_to because client not is running");
@@ -161,10 +118,10 @@ TEST_P(client_multiprocess_test, at_least_once_across_a_receiver_killed_with_sig
                   "--stay"});
   ASSERT_TRUE(s);
 
-  ASSERT_TRUE(is_line(*r1, "recv to=R from=S data=msg-299")) << dump(*r1);
+  ASSERT_TRUE(has_line(*r1, "recv to=R from=S data=msg-299")) << dump(*r1);
   r1->kill(SIGKILL);
   ASSERT_EQ(r1->wait_exit(), 128 + SIGKILL);
-  auto first = received_numbers(r1->lines());
+  auto first = received(r1->lines(), "R", "S", "msg-");
   // What the killed listener had acknowledged in the store. Number 1 on this
   // fresh channel is s's client_connected event to r, so message i has
   // number i + 2 and messages 0 .. acked - 1 are acknowledged.
@@ -175,13 +132,13 @@ TEST_P(client_multiprocess_test, at_least_once_across_a_receiver_killed_with_sig
 
   auto r2 = start("r", "R");
   ASSERT_TRUE(r2);
-  bool all_in = is_line(*r2, "recv to=R from=S data=msg-" + std::to_string(k - 1), 60s);
+  bool all_in = has_line(*r2, "recv to=R from=S data=msg-" + std::to_string(k - 1), 60s);
   EXPECT_TRUE(s->wait_for_prefix("sent ").value_or("") == "sent " + std::to_string(k)) << dump(*s);
   EXPECT_EQ(command(*s, "quit"), "ok");
   EXPECT_EQ(s->wait_exit(), 0) << dump(*s);
   EXPECT_EQ(command(*r2, "quit"), "ok");
   EXPECT_EQ(r2->wait_exit(), 0);
-  auto second = received_numbers(r2->lines());
+  auto second = received(r2->lines(), "R", "S", "msg-");
 
   EXPECT_LT(first.size(), static_cast<std::size_t>(k)) << "the kill landed after the stream";
   EXPECT_TRUE(all_in) << "the last message never reached the restarted receiver; it got "
@@ -195,9 +152,9 @@ TEST_P(client_multiprocess_test, at_least_once_across_a_receiver_killed_with_sig
     EXPECT_LE(second.front(), first.back() + 1) << "messages between the runs are missing";
   }
 
-  std::map<int, int> seen;
+  std::map<long, int> seen;
   for (auto* run : {&first, &second})
-    for (int n : *run)
+    for (long n : *run)
       ++seen[n];
   std::vector<int> lost, twice;
   for (int n = 0; n < k; ++n) {

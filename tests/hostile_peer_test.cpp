@@ -22,15 +22,14 @@
 #include <csignal>
 #include <dirent.h>
 #include <fstream>
-#include <functional>
 #include <iostream>
 #include <optional>
-#include <set>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
 
 #include "support/client_helpers.hpp"
+#include "support/peer_lines.hpp"
 #include "support/peer_process.hpp"
 #include "support/test_backends.hpp"
 
@@ -42,22 +41,6 @@ namespace {
 
 constexpr long mib = 1024; // in kB, as /proc reports
 const std::string two_to_41 = std::to_string(uint64_t{1} << 41);
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
-
-/// The lines of a process, "recv" lines counted rather than listed.
-std::string dump(const peer_process& p) {
-  std::string out;
-  std::size_t recv = 0;
-  for (auto& l : p.lines())
-    if (starts_with(l, "recv "))
-      ++recv;
-    else
-      out += "  " + l + "\n";
-  return out + "  (" + std::to_string(recv) + " recv lines)\n";
-}
 
 /// A field of /proc/PID/status in kB (VmHWM, VmRSS), -1 if unreadable.
 long proc_status_kb(pid_t pid, const std::string& field) {
@@ -111,58 +94,6 @@ std::string ready_addr(const peer_process& p) {
   return "";
 }
 
-/// Sends a stdin command to a liner-peer and returns its answer.
-std::string command(peer_process& p, const std::string& line) {
-  if (!p.send_line(line))
-    return "(cannot write to the peer)";
-  auto answer = p.wait_for_line([](const std::string& l) {
-    return l == "ok" || starts_with(l, "ok ") || starts_with(l, "err ");
-  });
-  return answer.value_or("(no answer to '" + line + "')");
-}
-
-/// The first line satisfying `pred`, among the lines already read or those
-/// still to come within `timeout`.
-std::optional<std::string> seen_or_wait(peer_process& p,
-                                        const std::function<bool(const std::string&)>& pred,
-                                        std::chrono::milliseconds timeout = 20s) {
-  for (auto& l : p.lines())
-    if (pred(l))
-      return l;
-  return p.wait_for_line(pred, timeout);
-}
-
-/// Waits until every number N of `expected` came as a line
-/// "recv to=TO from=FROM data=PREFIX<N>" (lines already read count).
-bool wait_received(peer_process& p, const std::string& to, const std::string& from,
-                   const std::string& prefix, std::set<long> expected,
-                   std::chrono::milliseconds timeout = 20s) {
-  const std::string head = "recv to=" + to + " from=" + from + " data=" + prefix;
-  auto note = [&](const std::string& l) {
-    if (starts_with(l, head))
-      expected.erase(std::stol(l.substr(head.size())));
-  };
-  for (auto& l : p.lines())
-    note(l);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!expected.empty()) {
-    auto l = p.next_line(deadline);
-    if (!l)
-      return false;
-    note(*l);
-  }
-  return true;
-}
-
-std::size_t count_received(const peer_process& p, const std::string& to, const std::string& from,
-                           const std::string& prefix) {
-  const std::string head = "recv to=" + to + " from=" + from + " data=" + prefix;
-  std::size_t n = 0;
-  for (auto& l : p.lines())
-    n += starts_with(l, head);
-  return n;
-}
-
 /// "recv" lines that are not the legitimate "recv to=TO from=FROM data=PREFIX...",
 /// among everything the peer printed before it answered a command now.
 std::vector<std::string> foreign_received(peer_process& p, const std::string& legit_head) {
@@ -181,11 +112,24 @@ std::string join(const std::vector<std::string>& lines) {
   return out;
 }
 
-std::set<long> range(long n) {
-  std::set<long> out;
-  for (long i = 0; i < n; ++i)
-    out.insert(i);
-  return out;
+// The legitimate traffic of the one-listener tests (a, b, c, g): liner-peer
+// s/S sends 1000 at-least-once messages "msg-N" to the listener l/L.
+const std::string legit_recv_head = recv_head("L", "S", "msg-");
+
+/// Waits (30 s) until the listener printed all 1000 legitimate messages.
+bool all_legit_received(peer_process& l) {
+  return wait_received(l, "L", "S", "msg-", range(1000), 30s);
+}
+
+/// How many legitimate messages the listener printed so far.
+std::size_t legit_received(const peer_process& l) {
+  return count_received(l, "L", "S", "msg-");
+}
+
+/// For a failure message: how many legitimate messages came, and the listener's output.
+std::string legit_shortfall(const peer_process& l) {
+  return "legit messages received: " + std::to_string(legit_received(l)) + " of 1000\n"
+         + dump_without_recv(l);
 }
 
 /// The store's rows, read as an operator would: a fresh read-only
@@ -250,12 +194,15 @@ protected:
       argv = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>/dev/null"};
     argv.insert(argv.end(), {LINER_PEER_BIN, "--name", name, "--topic", topic, "--sqlite", path});
     argv.insert(argv.end(), extra.begin(), extra.end());
-    auto p = std::make_unique<peer_process>(argv, env);
-    if (!p->wait_for_prefix("ready 127.0.0.1:")) {
-      ADD_FAILURE() << name << " did not get ready; output:\n" << dump(*p);
-      return nullptr;
-    }
-    return p;
+    return start_until_ready(name, argv, env);
+  }
+
+  /// Starts the legitimate sender s/S (see legit_recv_head), `pace` added to its arguments.
+  std::unique_ptr<peer_process> start_legit_sender(const std::vector<std::string>& pace = {}) {
+    std::vector<std::string> extra{"--send-to", "L", "--count", "1000"};
+    extra.insert(extra.end(), pace.begin(), pace.end());
+    extra.push_back("--stay");
+    return start("s", "S", extra);
   }
 
   /// Starts liner-attacker with these arguments.
@@ -274,7 +221,7 @@ protected:
                || starts_with(l, "error ");
       },
       timeout);
-    return l.value_or("(no outcome from the attacker; output:\n" + dump(a) + ")");
+    return l.value_or("(no outcome from the attacker; output:\n" + dump_without_recv(a) + ")");
   }
 
   std::string key(const std::optional<int64_t>& k, const std::string& what) {
@@ -303,24 +250,23 @@ TEST_P(zstd_bomb_test, is_refused_before_allocating_and_the_connection_closed) {
   auto l = start("l", "L");
   ASSERT_TRUE(l);
   auto tk = key(rows.topic_key("L"), "topic key of L");
-  auto s = start("s", "S", {"--send-to", "L", "--count", "1000", "--interval-ms", "2", "--stay"});
+  auto s = start_legit_sender({"--interval-ms", "2"});
   ASSERT_TRUE(s);
   auto bomb = attack({"bomb", ready_addr(*l), "--ck", "777777", "--topic-key", tk,
                       "--declared-size", GetParam() == "declared" ? "yes" : "no", "--wait-ms",
                       "10000"});
   auto end = outcome(*bomb);
-  bool all = wait_received(*l, "L", "S", "msg-", range(1000), 30s);
+  bool all = all_legit_received(*l);
   auto hwm = vm_hwm_kb(*l);
   std::cout << "[ figures  ] bomb (" << GetParam() << "): listener VmHWM " << hwm / mib
             << " MiB; attacker: " << end << "; legit received "
-            << count_received(*l, "L", "S", "msg-") << "/1000\n";
+            << legit_received(*l) << "/1000\n";
 
   EXPECT_LT(hwm, 128 * mib) << "listener peak memory in kB";
-  EXPECT_TRUE(starts_with(end, "closed-by-peer ")) << end << "\n" << dump(*bomb);
-  auto foreign = foreign_received(*l, "recv to=L from=S data=msg-");
+  EXPECT_TRUE(starts_with(end, "closed-by-peer ")) << end << "\n" << dump_without_recv(*bomb);
+  auto foreign = foreign_received(*l, legit_recv_head);
   EXPECT_TRUE(foreign.empty()) << "delivered from the bomb:\n" << join(foreign);
-  EXPECT_TRUE(all) << "legit messages received: " << count_received(*l, "L", "S", "msg-")
-                   << " of 1000\n" << dump(*l);
+  EXPECT_TRUE(all) << legit_shortfall(*l);
 }
 
 INSTANTIATE_TEST_SUITE_P(hostile, zstd_bomb_test, ::testing::Values("declared", "streamed"),
@@ -339,11 +285,11 @@ TEST_F(hostile_peer_test, slow_partial_frames_stay_within_the_inbound_budget) {
   auto tk = key(rows.topic_key("L"), "topic key of L");
   auto slow = attack({"slow-frame", ready_addr(*l), "--connections", "4", "--chunk", "1048576",
                       "--interval-ms", "5", "--stall-ms", "5000", "--topic-key", tk});
-  ASSERT_TRUE(slow->wait_for_prefix("connected 3", 20s)) << dump(*slow);
-  auto s = start("s", "S", {"--send-to", "L", "--count", "1000", "--interval-ms", "1", "--stay"});
+  ASSERT_TRUE(slow->wait_for_prefix("connected 3", 20s)) << dump_without_recv(*slow);
+  auto s = start_legit_sender({"--interval-ms", "1"});
   ASSERT_TRUE(s);
   auto settled = slow->wait_for_prefix("settled ", 50s);
-  bool all = wait_received(*l, "L", "S", "msg-", range(1000), 30s);
+  bool all = all_legit_received(*l);
   auto hwm = vm_hwm_kb(*l);
   std::size_t closed = 0;
   for (auto& line : slow->lines())
@@ -351,13 +297,12 @@ TEST_F(hostile_peer_test, slow_partial_frames_stay_within_the_inbound_budget) {
   std::cout << "[ figures  ] slow frames: listener VmHWM " << hwm / mib << " MiB; "
             << closed << " of 4 attacker connections closed; "
             << settled.value_or("(not settled)") << "; legit received "
-            << count_received(*l, "L", "S", "msg-") << "/1000\n";
+            << legit_received(*l) << "/1000\n";
 
-  EXPECT_TRUE(settled) << dump(*slow);
+  EXPECT_TRUE(settled) << dump_without_recv(*slow);
   EXPECT_LT(hwm, 256 * mib + 64 * mib) << "listener peak memory in kB";
-  EXPECT_GE(closed, 1u) << dump(*slow);
-  EXPECT_TRUE(all) << "legit messages received: " << count_received(*l, "L", "S", "msg-")
-                   << " of 1000\n" << dump(*l);
+  EXPECT_GE(closed, 1u) << dump_without_recv(*slow);
+  EXPECT_TRUE(all) << legit_shortfall(*l);
   slow->close_stdin();
 }
 
@@ -377,10 +322,10 @@ TEST_F(hostile_peer_test, idle_connection_flood_does_not_lock_out_a_legitimate_s
   auto wall_before = std::chrono::steady_clock::now();
   auto idle = attack({"idle", ready_addr(*l), "--connections", "1000", "--reconnect"});
   auto connected = idle->wait_for_prefix("connected ", 20s);
-  ASSERT_TRUE(connected) << dump(*idle);
-  auto s = start("s", "S", {"--send-to", "L", "--count", "1000", "--stay"});
+  ASSERT_TRUE(connected) << dump_without_recv(*idle);
+  auto s = start_legit_sender();
   ASSERT_TRUE(s);
-  bool all = wait_received(*l, "L", "S", "msg-", range(1000), 30s);
+  bool all = all_legit_received(*l);
   auto closes = seen_or_wait(
     *idle, [](const std::string& line) { return starts_with(line, "closed-by-peer total "); }, 5s);
   auto cpu = cpu_seconds(l->pid()) - cpu_before;
@@ -388,12 +333,12 @@ TEST_F(hostile_peer_test, idle_connection_flood_does_not_lock_out_a_legitimate_s
   std::cout << "[ figures  ] idle flood: listener CPU " << cpu << " s over " << wall.count()
             << " s of attack; attacker: " << *connected << "; "
             << closes.value_or("(no close seen)") << "; legit received "
-            << count_received(*l, "L", "S", "msg-") << "/1000; listener descriptors at the end: "
+            << legit_received(*l) << "/1000; listener descriptors at the end: "
             << open_descriptors(l->pid()) << "\n";
 
-  EXPECT_TRUE(all) << "legit messages received: " << count_received(*l, "L", "S", "msg-")
-                   << " of 1000\n" << dump(*l);
-  EXPECT_TRUE(closes) << "the listener closed none of the idle connections\n" << dump(*idle);
+  EXPECT_TRUE(all) << legit_shortfall(*l);
+  EXPECT_TRUE(closes) << "the listener closed none of the idle connections\n"
+                      << dump_without_recv(*idle);
   idle->close_stdin();
 }
 
@@ -443,9 +388,7 @@ TEST_F(hostile_peer_test, frames_with_a_key_that_does_not_lead_here_are_refused)
   auto b = start("b", "B");
   ASSERT_TRUE(b);
   ASSERT_EQ(command(*a, "send B before alo"), "ok");
-  ASSERT_TRUE(seen_or_wait(*b, [](const std::string& l) {
-    return l == "recv to=B from=A data=before";
-  })) << dump(*b);
+  ASSERT_TRUE(has_line(*b, "recv to=B from=A data=before")) << dump_without_recv(*b);
   auto ck_ab = rows.connection_key("a:A:b");
   ASSERT_TRUE(ck_ab);
   auto ack_before = rows.wait_stored_ack(*ck_ab, 1);
@@ -453,7 +396,7 @@ TEST_F(hostile_peer_test, frames_with_a_key_that_does_not_lead_here_are_refused)
   auto tk_a = key(rows.topic_key("A"), "topic key of A");
 
   EXPECT_EQ(command(*b, "quit"), "ok");
-  ASSERT_EQ(b->wait_exit(), 0) << dump(*b);
+  ASSERT_EQ(b->wait_exit(), 0) << dump_without_recv(*b);
   EXPECT_EQ(command(*a, "send-many B q- 10 alo"), "ok 10");
 
   auto own = attack({"frames", ready_addr(*a), "--ck", std::to_string(*ck_ab), "--topic-key", tk_a,
@@ -481,7 +424,7 @@ TEST_F(hostile_peer_test, frames_with_a_key_that_does_not_lead_here_are_refused)
   auto foreign = foreign_received(*a, "recv to=A from=B ");
   EXPECT_TRUE(foreign.empty()) << "A delivered forged frames:\n" << join(foreign);
   EXPECT_TRUE(all) << "A's queued messages received by B: " << count_received(*b2, "B", "A", "q-")
-                   << " of 10\n" << dump(*b2);
+                   << " of 10\n" << dump_without_recv(*b2);
 }
 
 // B is connected to A and sending; a third party sends frames with B -> A's
@@ -494,7 +437,7 @@ TEST_F(hostile_peer_test, a_forged_high_number_does_not_poison_the_real_senders_
   auto b = start("b", "B");
   ASSERT_TRUE(b);
   EXPECT_EQ(command(*b, "send-many A pre- 20 alo"), "ok 20");
-  ASSERT_TRUE(wait_received(*a, "A", "B", "pre-", range(20))) << dump(*a);
+  ASSERT_TRUE(wait_received(*a, "A", "B", "pre-", range(20))) << dump_without_recv(*a);
   auto ck_ba = key(rows.connection_key("b:B:a"), "connection key b:B:a");
   auto tk_a = key(rows.topic_key("A"), "topic key of A");
 
@@ -510,7 +453,7 @@ TEST_F(hostile_peer_test, a_forged_high_number_does_not_poison_the_real_senders_
   auto foreign = foreign_received(*a, "recv to=A from=B data=p");
   EXPECT_TRUE(foreign.empty()) << "A delivered forged frames:\n" << join(foreign);
   EXPECT_TRUE(all) << "B's messages after the forgery received by A: "
-                   << count_received(*a, "A", "B", "post-") << " of 20\n" << dump(*a);
+                   << count_received(*a, "A", "B", "post-") << " of 20\n" << dump_without_recv(*a);
 }
 
 // A forged client_connected event (internal channel, B -> A's key) claims B
@@ -522,11 +465,9 @@ TEST_F(hostile_peer_test, a_forged_client_connected_event_does_not_move_a_route)
   auto b = start("b", "B");
   ASSERT_TRUE(b);
   ASSERT_EQ(command(*a, "send B pre alo"), "ok");
-  ASSERT_TRUE(seen_or_wait(*b, [](const std::string& l) { return l == "recv to=B from=A data=pre"; }))
-    << dump(*b);
+  ASSERT_TRUE(has_line(*b, "recv to=B from=A data=pre")) << dump_without_recv(*b);
   ASSERT_EQ(command(*b, "send A hi alo"), "ok");
-  ASSERT_TRUE(seen_or_wait(*a, [](const std::string& l) { return l == "recv to=A from=B data=hi"; }))
-    << dump(*a);
+  ASSERT_TRUE(has_line(*a, "recv to=A from=B data=hi")) << dump_without_recv(*a);
   auto ck_ba = rows.connection_key("b:B:a");
   ASSERT_TRUE(ck_ba);
   auto ack = rows.wait_stored_ack(*ck_ba, 1);
@@ -546,8 +487,8 @@ TEST_F(hostile_peer_test, a_forged_client_connected_event_does_not_move_a_route)
             << "/20\n";
 
   EXPECT_TRUE(all) << "A's messages to B after the forged event: "
-                   << count_received(*b, "B", "A", "post-") << " of 20 arrived\n" << dump(*b)
-                   << "A:\n" << dump(*a);
+                   << count_received(*b, "B", "A", "post-") << " of 20 arrived\n"
+                   << dump_without_recv(*b) << "A:\n" << dump_without_recv(*a);
 }
 
 // -- g. garbage ----------------------------------------------------------------------------
@@ -560,27 +501,27 @@ TEST_F(hostile_peer_test, garbage_closes_that_connection_only) {
   auto l = start("l", "L");
   ASSERT_TRUE(l);
   auto tk = key(rows.topic_key("L"), "topic key of L");
-  auto s = start("s", "S", {"--send-to", "L", "--count", "1000", "--interval-ms", "3", "--stay"});
+  auto s = start_legit_sender({"--interval-ms", "3"});
   ASSERT_TRUE(s);
   auto g = attack({"garbage", ready_addr(*l), "--topic-key", tk, "--wait-ms", "5000"});
-  ASSERT_TRUE(g->wait_for_line([](const std::string& l) { return l == "done"; }, 40s)) << dump(*g);
-  bool all = wait_received(*l, "L", "S", "msg-", range(1000), 30s);
+  ASSERT_TRUE(g->wait_for_line([](const std::string& l) { return l == "done"; }, 40s))
+    << dump_without_recv(*g);
+  bool all = all_legit_received(*l);
   std::cout << "[ figures  ] garbage:";
   for (auto& line : g->lines())
     if (starts_with(line, "closed-by-peer ") || starts_with(line, "open "))
       std::cout << " [" << line << "]";
-  std::cout << "; legit received " << count_received(*l, "L", "S", "msg-") << "/1000\n";
+  std::cout << "; legit received " << legit_received(*l) << "/1000\n";
 
   for (std::string c : {"zero-length", "too-long", "bad-zstd"}) {
     bool closed = false;
     for (auto& line : g->lines())
       closed |= starts_with(line, "closed-by-peer " + c + " ");
-    EXPECT_TRUE(closed) << c << " did not close its connection\n" << dump(*g);
+    EXPECT_TRUE(closed) << c << " did not close its connection\n" << dump_without_recv(*g);
   }
-  auto foreign = foreign_received(*l, "recv to=L from=S data=msg-");
+  auto foreign = foreign_received(*l, legit_recv_head);
   EXPECT_TRUE(foreign.empty()) << "delivered from the garbage:\n" << join(foreign);
-  EXPECT_TRUE(all) << "legit messages received: " << count_received(*l, "L", "S", "msg-")
-                   << " of 1000\n" << dump(*l);
+  EXPECT_TRUE(all) << legit_shortfall(*l);
 }
 
 // -- f. the internal channel through the C++ API ------------------------------------------------

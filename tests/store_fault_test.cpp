@@ -17,11 +17,10 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
-#include <functional>
-#include <optional>
 #include <set>
 #include <thread>
 
+#include "support/peer_lines.hpp"
 #include "support/peer_process.hpp"
 #include "support/pg_cluster.hpp"
 #include "support/test_backends.hpp"
@@ -33,29 +32,6 @@ namespace {
 
 const std::vector<std::string> peer_env{"LINER_STORE_TIMEOUT_MS=1000"};
 
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
-
-std::string dump(const peer_process& p) {
-  std::string out;
-  for (auto& l : p.lines())
-    out += "  " + l + "\n";
-  return out;
-}
-
-/// Only the lines that are not "recv ...", for failure messages of chatty peers.
-std::string dump_without_recv(const peer_process& p) {
-  std::string out;
-  std::size_t recv = 0;
-  for (auto& l : p.lines())
-    if (starts_with(l, "recv "))
-      ++recv;
-    else
-      out += "  " + l + "\n";
-  return out + "  (" + std::to_string(recv) + " recv lines)\n";
-}
-
 /// Starts liner-peer NAME/TOPIC on a store ("sqlite" or "postgres" at
 /// `location`) and waits for "ready"; nullptr (and a test failure) if it
 /// does not get there.
@@ -65,26 +41,7 @@ std::unique_ptr<peer_process> start_peer(const std::string& kind, const std::str
   std::vector<std::string> argv{LINER_PEER_BIN, "--name", name, "--topic", topic,
                                 kind == "sqlite" ? "--sqlite" : "--postgres", location};
   argv.insert(argv.end(), extra.begin(), extra.end());
-  auto p = std::make_unique<peer_process>(argv, peer_env);
-  if (!p->wait_for_prefix("ready 127.0.0.1:")) {
-    ADD_FAILURE() << name << " did not get ready; output:\n" << dump(*p);
-    return nullptr;
-  }
-  return p;
-}
-
-/// Sends a stdin command and returns its answer ("ok..." / "err ..."), or a
-/// text saying that none came within 20 s.
-std::string command(peer_process& p, const std::string& line) {
-  if (!p.send_line(line))
-    return "(cannot write to the peer)";
-  auto answer = p.wait_for_line([](const std::string& l) {
-    return l == "ok" || starts_with(l, "ok ") || starts_with(l, "err ");
-  });
-  if (answer)
-    return *answer;
-  return p.eof() ? "(the peer ended without answering '" + line + "')"
-                 : "(no answer to '" + line + "' within 20 s)";
+  return start_until_ready(name, argv, peer_env);
 }
 
 /// Repeats `line` until its answer starts with `expected` (a store that
@@ -101,55 +58,6 @@ bool eventually(peer_process& p, const std::string& line, const std::string& exp
     std::this_thread::sleep_for(100ms); // polling pace, not a wait for an outcome
   }
   return false;
-}
-
-/// The first line satisfying `pred`, among those already read (a command's
-/// answer may come after it) or, failing that, those still to come.
-std::optional<std::string> seen_or_wait(peer_process& p,
-                                        const std::function<bool(const std::string&)>& pred,
-                                        std::chrono::milliseconds timeout = 20s) {
-  for (auto& l : p.lines())
-    if (pred(l))
-      return l;
-  return p.wait_for_line(pred, timeout);
-}
-
-bool has_line(peer_process& p, const std::string& exact, std::chrono::milliseconds timeout = 20s) {
-  return seen_or_wait(p, [&](const std::string& l) { return l == exact; }, timeout).has_value();
-}
-
-/// Waits until every number N of `expected` came as a line
-/// "recv to=TO from=FROM data=PREFIX<N>" (lines already read count); false
-/// at the deadline or at the end of the output.
-bool wait_received(peer_process& p, const std::string& to, const std::string& from,
-                   const std::string& prefix, std::set<long> expected,
-                   std::chrono::milliseconds timeout = 20s) {
-  const std::string head = "recv to=" + to + " from=" + from + " data=" + prefix;
-  auto note = [&](const std::string& l) {
-    if (starts_with(l, head))
-      expected.erase(std::stol(l.substr(head.size())));
-  };
-  for (auto& l : p.lines())
-    note(l);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!expected.empty()) {
-    auto l = p.next_line(deadline);
-    if (!l)
-      return false;
-    note(*l);
-  }
-  return true;
-}
-
-/// The numbers N of "recv to=TO from=FROM data=PREFIX<N>" lines.
-std::vector<long> received(const std::vector<std::string>& lines, const std::string& to,
-                           const std::string& from, const std::string& prefix) {
-  const std::string head = "recv to=" + to + " from=" + from + " data=" + prefix;
-  std::vector<long> out;
-  for (auto& l : lines)
-    if (starts_with(l, head))
-      out.push_back(std::stol(l.substr(head.size())));
-  return out;
 }
 
 /// The message numbers a --keep-going sender printed as "rejected N ...".
@@ -180,13 +88,6 @@ std::string describe(const std::vector<long>& numbers) {
     out += " " + std::to_string(numbers[i]);
   if (numbers.size() > 20)
     out += " ... " + std::to_string(numbers.back());
-  return out;
-}
-
-std::set<long> range(long n) {
-  std::set<long> out;
-  for (long i = 0; i < n; ++i)
-    out.insert(i);
   return out;
 }
 
