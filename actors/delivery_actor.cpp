@@ -305,7 +305,7 @@ private:
       return false;
     }
     out.clear();
-    return open_payload(view, out, err);
+    return zstd_decompress_exact(view.data, view.size, *n, out, err);
   }
 
   // Acks what was delivered so far: over TCP at once (senders of this

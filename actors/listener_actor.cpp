@@ -2,6 +2,7 @@
 
 #include <caf/io/broker.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/send.hpp>
 
 #include <sys/socket.h>
 
@@ -13,10 +14,10 @@
 #include "actors/messages.hpp"
 #include "actors/route.hpp"
 #include "runtime/auth.hpp"
-#include "runtime/tls.hpp"
 #include "runtime/defaults.hpp"
 #include "runtime/knobs.hpp"
 #include "runtime/log.hpp"
+#include "runtime/tls.hpp"
 
 namespace liner {
 
@@ -89,13 +90,12 @@ void on_accepted(listener_broker* self, msg::accepted_socket& m) {
   if (st.tls)
     in.tls = std::make_unique<tls::session>(st.tls, true);
   self->configure_read(hdl, caf::io::receive_policy::at_most(defaults::listener_read_size));
-  self->delayed_send(self, knobs::first_frame_timeout(), msg::deadline_atom::value, hdl, in.stream);
+  // Anonymous: a timer sent by the broker itself would keep a stopped broker alive.
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), knobs::first_frame_timeout(),
+                         msg::deadline_atom::value, hdl, in.stream);
 }
 
-// Pauses reading `in` while delivery is behind; the last one to see the
-// count fall wakes every paused stream (here or in resume()).
-void pace(listener_broker* self, connection_handle hdl, inbound& in);
-
+// Delivery caught up: every paused stream reads again.
 void resume(listener_broker* self) {
   for (auto& [hdl, in] : self->state.streams)
     if (in.halted) {
@@ -104,6 +104,8 @@ void resume(listener_broker* self) {
     }
 }
 
+// Pauses reading `in` while delivery is behind; the last one to see the
+// count fall wakes every paused stream (here or in resume()).
 void pace(listener_broker* self, connection_handle hdl, inbound& in) {
   auto& credit = *self->state.credit;
   if (credit.in_flight.load() <= defaults::listener_max_in_flight)
@@ -121,14 +123,11 @@ void pace(listener_broker* self, connection_handle hdl, inbound& in) {
 // what the budget says must go (the largest partial frames, anywhere).
 void charge(listener_broker* self, inbound& in) {
   auto evicted = inbound_budget::instance().hold(in.ticket, in.decoder.held());
-  for (auto& h : evicted) {
-    if (h.listener == self->address())
-      self->send(self, msg::drop_atom::value, h.connection, h.stream,
+  // Each one's listener closes it (this one too, after this read: `in` may be among them).
+  for (auto& h : evicted)
+    if (auto owner = caf::actor_cast<caf::actor>(h.listener))
+      self->send(owner, msg::drop_atom::value, h.connection, h.stream,
                  std::string("the inbound memory budget is spent and it held the largest partial frame"));
-    else if (auto other = caf::actor_cast<caf::actor>(h.listener))
-      self->send(other, msg::drop_atom::value, h.connection, h.stream,
-                 std::string("the inbound memory budget is spent and it held the largest partial frame"));
-  }
 }
 
 // Writes one frame to the stream (through TLS when it has it).

@@ -138,13 +138,16 @@ std::optional<std::size_t> zstd_decompressed_size(const char* data, std::size_t 
 bool zstd_decompress(const char* data, std::size_t size, std::size_t max_size,
                      std::vector<char>& out, std::string& error) {
   auto total = zstd_decompressed_size(data, size, max_size, error);
-  if (!total)
-    return false;
+  return total && zstd_decompress_exact(data, size, *total, out, error);
+}
+
+bool zstd_decompress_exact(const char* data, std::size_t size, std::size_t total,
+                           std::vector<char>& out, std::string& error) {
   auto old_size = out.size();
-  out.resize(old_size + *total);
+  out.resize(old_size + total);
   error.clear();
-  auto n = run_decoder(data, size, out.data() + old_size, *total, *total, error);
-  if (error.empty() && n != *total)
+  auto n = run_decoder(data, size, out.data() + old_size, total, total, error);
+  if (error.empty() && n != total)
     error = "zstd: payload smaller than its declared content size";
   if (!error.empty()) {
     out.resize(old_size);

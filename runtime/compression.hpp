@@ -30,4 +30,9 @@ std::optional<std::size_t> zstd_decompressed_size(const char* data, std::size_t 
 bool zstd_decompress(const char* data, std::size_t size, std::size_t max_size,
                      std::vector<char>& out, std::string& error);
 
+/// The second half of zstd_decompress: appends exactly `total` bytes (what
+/// zstd_decompressed_size said) or fails as zstd_decompress does.
+bool zstd_decompress_exact(const char* data, std::size_t size, std::size_t total,
+                           std::vector<char>& out, std::string& error);
+
 } // namespace liner
