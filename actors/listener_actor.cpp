@@ -133,14 +133,10 @@ void charge(listener_broker* self, inbound& in) {
 // Writes one frame to the stream (through TLS when it has it).
 void write_frame(listener_broker* self, connection_handle hdl, inbound& in,
                  const frame_header& h, const std::string& payload) {
-  if (!in.tls) {
-    encode_frame(self->wr_buf(hdl), h, payload.data(), payload.size());
-  } else {
-    byte_buffer plain;
-    encode_frame(plain, h, payload.data(), payload.size());
-    if (!in.tls->send(plain.data(), plain.size(), self->wr_buf(hdl)) && in.refusal.empty())
-      in.refusal = in.tls->error();
-  }
+  byte_buffer frame;
+  encode_frame(frame, h, payload.data(), payload.size());
+  if (!tls::seal(in.tls.get(), frame.data(), frame.size(), self->wr_buf(hdl)) && in.refusal.empty())
+    in.refusal = in.tls->error();
   self->flush(hdl);
 }
 
@@ -178,25 +174,20 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
   if (it == st.streams.end())
     return;
   auto& in = it->second;
-  const char* bytes = m.buf.data();
-  std::size_t count = m.buf.size();
   byte_buffer plain;
-  if (in.tls) {
-    bool tls_ok = in.tls->on_received(bytes, count, plain, self->wr_buf(m.handle));
-    self->flush(m.handle);
-    if (!tls_ok) {
-      drop(self, m.handle, in.tls->error());
-      return;
-    }
-    bytes = plain.data();
-    count = plain.size();
+  auto bytes = tls::open_received(in.tls.get(), m.buf, plain, self->wr_buf(m.handle));
+  if (in.tls)
+    self->flush(m.handle); // its handshake answers
+  if (!bytes) {
+    drop(self, m.handle, in.tls->error());
+    return;
   }
   msg::frame_batch batch;
   batch.connection = m.handle;
   batch.stream = in.stream;
   batch.data = st.batches->take();
-  batch.data.reserve(count);
-  bool ok = in.decoder.feed(bytes, count, [&](const frame_view& f) {
+  batch.data.reserve(bytes->size);
+  bool ok = in.decoder.feed(bytes->data, bytes->size, [&](const frame_view& f) {
     if (!in.refusal.empty())
       return; // the stream closes after this read: nothing more from it
     if (f.header.number == 0 && f.header.topic_key == auth::topic_key) {

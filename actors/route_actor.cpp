@@ -339,21 +339,16 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
     },
     [=](caf::io::new_data_msg& m) {
       auto& st = self->state;
-      const char* bytes = m.buf.data();
-      std::size_t count = m.buf.size();
       byte_buffer plain;
-      if (st.tls) {
-        bool tls_ok = st.tls->on_received(bytes, count, plain, self->wr_buf(st.hdl));
-        self->flush(st.hdl);
-        if (!tls_ok) {
-          if (st.at != phase::connecting)
-            drop_stream(self, "TLS with " + st.ctx.route->addr() + ": " + st.tls->error());
-          return;
-        }
-        bytes = plain.data();
-        count = plain.size();
+      auto bytes = tls::open_received(st.tls.get(), m.buf, plain, self->wr_buf(st.hdl));
+      if (st.tls)
+        self->flush(st.hdl); // its handshake answers
+      if (!bytes) {
+        if (st.at != phase::connecting)
+          drop_stream(self, "TLS with " + st.ctx.route->addr() + ": " + st.tls->error());
+        return;
       }
-      bool ok = st.acks.feed(bytes, count, [&](const frame_view& f) {
+      bool ok = st.acks.feed(bytes->data, bytes->size, [&](const frame_view& f) {
         if (st.at == phase::connecting)
           return; // the stream was dropped by an earlier frame of this read
         if (st.at == phase::authenticating) {
@@ -439,9 +434,7 @@ void put(route_broker* self, const char* p, std::size_t n) {
   auto& st = self->state;
   auto& buf = self->wr_buf(st.hdl);
   auto before = buf.size();
-  if (!st.tls)
-    buf.insert(buf.end(), p, p + n);
-  else if (!st.tls->send(p, n, buf))
+  if (!tls::seal(st.tls.get(), p, n, buf))
     LINER_LOG_ERROR("TLS with " + st.ctx.route->addr() + ": " + st.tls->error());
   st.unsent += buf.size() - before;
 }

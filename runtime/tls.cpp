@@ -180,4 +180,21 @@ bool session::send(const char* p, std::size_t n, std::vector<char>& wire) {
   return true;
 }
 
+std::optional<bytes> open_received(session* s, const std::vector<char>& buf,
+                                   std::vector<char>& plain, std::vector<char>& wire) {
+  if (!s)
+    return bytes{buf.data(), buf.size()};
+  if (!s->on_received(buf.data(), buf.size(), plain, wire))
+    return std::nullopt;
+  return bytes{plain.data(), plain.size()};
+}
+
+bool seal(session* s, const char* p, std::size_t n, std::vector<char>& wire) {
+  if (!s) {
+    wire.insert(wire.end(), p, p + n);
+    return true;
+  }
+  return s->send(p, n, wire);
+}
+
 } // namespace liner::tls

@@ -80,4 +80,18 @@ private:
   std::string error_;
 };
 
+/// What a broker read, as its frame decoder must see it: `buf` itself on a
+/// plain stream (`s` null); on a TLS stream the decrypted bytes, kept in
+/// `plain`, with TLS's own answers appended to `wire` (the caller flushes).
+/// Nothing on a TLS failure (s->error() says why).
+struct bytes {
+  const char* data;
+  std::size_t size;
+};
+std::optional<bytes> open_received(session* s, const std::vector<char>& buf,
+                                   std::vector<char>& plain, std::vector<char>& wire);
+
+/// Appends `n` bytes to `wire`, encrypted when `s` is set; false on a TLS failure.
+bool seal(session* s, const char* p, std::size_t n, std::vector<char>& wire);
+
 } // namespace liner::tls
