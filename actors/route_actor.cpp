@@ -67,10 +67,9 @@ void retry_later(route_broker* self) {
   st.backoff = std::min(st.backoff * 2, defaults::route_backoff_max);
 }
 
-// The stream is gone or the connect failed: keep the at-least-once frames
-// (saving them), then try the listener's next address, or the same one
-// after the backoff. A refused connect marks the address dead in the store.
-void lose_stream(route_broker* self, const std::string& why, bool refused) {
+// Reports the stream (or connect attempt) lost and keeps the at-least-once
+// frames (saving them). True if a stop was waiting and has now run.
+bool note_stream_lost(route_broker* self, const std::string& why) {
   auto& st = self->state;
   auto route = st.ctx.route;
   // A stream that lived a while was a success: start the backoff anew. One
@@ -83,7 +82,16 @@ void lose_stream(route_broker* self, const std::string& why, bool refused) {
   st.at = phase::connecting;
   st.poll_scheduled = false;
   persist(self);
-  if (resume_stop(self))
+  return resume_stop(self);
+}
+
+// The stream is gone or the connect failed: keep the frames, then try the
+// listener's next address, or the same one after the backoff. A refused
+// connect marks the address dead in the store.
+void lose_stream(route_broker* self, const std::string& why, bool refused) {
+  auto& st = self->state;
+  auto route = st.ctx.route;
+  if (note_stream_lost(self, why))
     return;
   auto addr = route->addr();
   st.tried.insert(addr);
@@ -307,13 +315,7 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       if (st.at == phase::connected || st.at == phase::replaying
           || st.at == phase::authenticating) {
         self->close(st.hdl); // CAF reports no close of ours: go on here
-        status(self, status_kind::sender_route_lost, st.ctx.route->first_topic,
-               "stream closed: the listener moved to " + st.ctx.route->addr());
-        st.ctx.route->stream_lost();
-        st.at = phase::connecting;
-        st.poll_scheduled = false;
-        persist(self);
-        if (resume_stop(self))
+        if (note_stream_lost(self, "stream closed: the listener moved to " + st.ctx.route->addr()))
           return;
         st.backoff = defaults::route_backoff_first;
         st.tried.clear();
