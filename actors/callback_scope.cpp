@@ -29,4 +29,8 @@ bool callback_scope::inside(client_id client) {
   return std::find(running_here.begin(), running_here.end(), client) != running_here.end();
 }
 
+bool callback_scope::inside_any() {
+  return !running_here.empty();
+}
+
 } // namespace liner

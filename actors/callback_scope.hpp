@@ -24,6 +24,8 @@ public:
 
   /// True while the current thread runs a callback of `client`.
   static bool inside(client_id client);
+  /// True while the current thread runs a callback of any client.
+  static bool inside_any();
 };
 
 } // namespace liner

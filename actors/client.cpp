@@ -249,6 +249,18 @@ void Client::set_max_send_queue(std::size_t n) {
 std::size_t Client::max_send_queue() {
   return knobs::max_send_queue();
 }
+void Client::set_send_buffer(std::size_t bytes) {
+  knobs::set_send_buffer(bytes);
+}
+std::size_t Client::send_buffer() {
+  return knobs::send_buffer();
+}
+bool Client::set_send_timeout_ms(int64_t ms) {
+  return knobs::set_send_timeout(std::chrono::milliseconds{ms});
+}
+int64_t Client::send_timeout_ms() {
+  return knobs::send_timeout().count();
+}
 bool Client::set_store_timeout_ms(int64_t ms) {
   return knobs::set_store_timeout(std::chrono::milliseconds{ms});
 }

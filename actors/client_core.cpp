@@ -107,7 +107,9 @@ result<void> client_core::check_send(const char* what, const std::string& topic,
 enqueue_result client_core::enqueue(const route_ptr& route, int32_t key, const void* data,
                                     std::size_t size, bool alo) {
   bool wake = false;
-  auto res = route->enqueue(key, static_cast<const char*>(data), size, alo, wake);
+  // A callback thread must not wait: the route it waits on may need it.
+  auto full = callback_scope::inside_any() ? when_full::refuse : when_full::wait;
+  auto res = route->enqueue(key, static_cast<const char*>(data), size, alo, full, wake);
   if (wake)
     caf::anon_send(route->actor(), msg::wake_atom::value);
   if (res == enqueue_result::busy)

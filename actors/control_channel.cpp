@@ -33,7 +33,7 @@ void control_channel::announce(const internal_event& ev, bool alo,
     if (!route)
       continue;
     bool wake = false;
-    (*route)->enqueue(*key, json.data(), json.size(), alo, wake);
+    (*route)->enqueue(*key, json.data(), json.size(), alo, when_full::queue, wake);
     if (wake)
       caf::anon_send((*route)->actor(), msg::wake_atom::value);
   }

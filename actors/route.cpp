@@ -36,27 +36,35 @@ void route_state::set_addr(std::string a) {
 }
 
 enqueue_result route_state::enqueue(int32_t topic_key, const char* data, std::size_t size,
-                                    bool at_least_once, bool& wake) {
+                                    bool at_least_once, when_full full, bool& wake) {
   // Compress outside the lock: it is the slow part of a big send.
   auto body = prepare_payload(data, size, at_least_once);
 
-  std::lock_guard<std::mutex> guard{mutex_};
+  std::unique_lock<std::mutex> guard{mutex_};
   if (closed_)
     return enqueue_result::closed;
   auto cap = knobs::max_send_queue();
-  auto queued = outbox_frames_ + unacked_.size() - alo_in_outbox_;
+  auto queued = outbox_.frames() + unacked_.size() - outbox_.alo_frames();
   if (cap > 0 && queued >= cap)
     return enqueue_result::busy;
-  auto number = ++counter_;
-  auto at = outbox_.size();
-  encode_frame(outbox_, {number, ck, topic_key, body.flags}, body.data, body.size);
-  ++outbox_frames_;
-  if (at_least_once) {
-    unacked_.push_back({number, byte_buffer(outbox_.begin() + static_cast<std::ptrdiff_t>(at),
-                                            outbox_.end()),
-                        0});
-    ++alo_in_outbox_;
+  auto limit = knobs::send_buffer();
+  if (limit > 0 && outbox_.bytes() >= limit && full != when_full::queue) {
+    auto timeout = knobs::send_timeout();
+    if (full == when_full::refuse || timeout.count() == 0)
+      return enqueue_result::busy;
+    ++waiting_;
+    bool room = room_.wait_for(guard, timeout,
+                               [&] { return closed_ || outbox_.bytes() < limit; });
+    --waiting_;
+    if (closed_)
+      return enqueue_result::closed;
+    if (!room)
+      return enqueue_result::busy;
   }
+  auto number = ++counter_;
+  auto frame = outbox_.append({number, ck, topic_key, body.flags}, body.data, body.size);
+  if (at_least_once)
+    unacked_.push_back({number, byte_buffer(frame.data, frame.data + frame.size), 0});
   wake = !wake_pending_;
   wake_pending_ = true;
   return enqueue_result::ok;
@@ -64,23 +72,13 @@ enqueue_result route_state::enqueue(int32_t topic_key, const char* data, std::si
 
 byte_buffer route_state::take_outbox() {
   std::lock_guard<std::mutex> guard{mutex_};
-  byte_buffer out;
-  out.swap(outbox_);
-  outbox_.swap(spare_);
-  taken_ = counter_;
-  outbox_frames_ = 0;
-  alo_in_outbox_ = 0;
-  wake_pending_ = false;
-  return out;
-}
-
-void route_state::recycle(byte_buffer&& b) {
-  if (b.capacity() > defaults::max_spare_outbox)
-    return;
-  b.clear();
-  std::lock_guard<std::mutex> guard{mutex_};
-  if (b.capacity() > spare_.capacity())
-    spare_.swap(b);
+  auto chunk = outbox_.take();
+  if (chunk.frames > 0)
+    taken_ = chunk.last_number;
+  wake_pending_ = !outbox_.empty();
+  if (waiting_ > 0 && chunk.frames > 0)
+    room_.notify_all();
+  return std::move(chunk.bytes);
 }
 
 std::optional<int64_t> route_state::apply_ack(uint64_t number) {
@@ -110,8 +108,8 @@ uint64_t route_state::acked() const {
 void route_state::stream_lost() {
   std::lock_guard<std::mutex> guard{mutex_};
   outbox_.clear();
-  outbox_frames_ = 0;
-  alo_in_outbox_ = 0;
+  if (waiting_ > 0)
+    room_.notify_all();
   wake_pending_ = false;
   taken_ = counter_; // the replay writes the at-least-once ones again
   unacked_.erase(std::remove_if(unacked_.begin(), unacked_.end(),
@@ -190,6 +188,7 @@ std::vector<queued_frame> route_state::replay_frames(std::vector<queued_frame> s
 void route_state::close() {
   std::lock_guard<std::mutex> guard{mutex_};
   closed_ = true;
+  room_.notify_all();
 }
 
 void route_state::set_actor(caf::actor a) {

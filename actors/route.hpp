@@ -6,6 +6,7 @@
 
 #include <caf/actor.hpp>
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "runtime/frame_codec.hpp"
+#include "runtime/outbox.hpp"
 
 namespace liner {
 
@@ -31,6 +33,13 @@ struct queued_frame {
 };
 
 enum class enqueue_result { ok, busy, closed };
+
+/// What a send does when its route's outbox holds knobs::send_buffer() bytes.
+enum class when_full {
+  wait,   // for room, at most knobs::send_timeout(); then busy
+  refuse, // busy at once (a callback thread: the route may need it to drain)
+  queue,  // queue anyway (the internal channel's few small events)
+};
 
 class route_state {
 public:
@@ -50,14 +59,14 @@ public:
 
   /// Numbers and queues one message. `wake` tells the caller to ring the
   /// route actor (only when the outbox was empty: one message per batch).
+  /// `full` says what happens when the outbox holds knobs::send_buffer() bytes.
   enqueue_result enqueue(int32_t topic_key, const char* data, std::size_t size, bool at_least_once,
-                         bool& wake);
+                         when_full full, bool& wake);
 
-  /// The route actor takes everything queued so far, to write it.
+  /// The route actor takes the oldest chunk of queued frames, to write it
+  /// (empty if none). When more stay queued, the route comes back for them
+  /// without a wake (it does when the socket took the chunk).
   byte_buffer take_outbox();
-  /// Gives a written-out buffer back as the next outbox's storage (saves
-  /// regrowing a big buffer from scratch after every take).
-  void recycle(byte_buffer&& b);
   /// Whether at-least-once frames wait for an ack.
   bool waiting_for_ack() const;
   /// Drops frames covered by `number`; returns the highest store id dropped
@@ -108,14 +117,13 @@ private:
   std::string addr_;
   caf::actor actor_;
   mutable std::mutex mutex_;
+  std::condition_variable room_; // the outbox shrank (or the route closed)
+  std::size_t waiting_ = 0;      // senders waiting for room
   uint64_t counter_;
   uint64_t taken_ = 0; // the highest number taken from the outbox to be written
   uint64_t acked_ = 0;
   bool queue_in_store_;
-  byte_buffer outbox_;
-  byte_buffer spare_; // empty, keeps its capacity for the next outbox
-  std::size_t outbox_frames_ = 0;
-  std::size_t alo_in_outbox_ = 0;
+  outbox outbox_;
   std::deque<queued_frame> unacked_;
   bool wake_pending_ = false;
   bool closed_ = false;

@@ -416,20 +416,34 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
 
 void write_outbox(route_broker* self) {
   auto& st = self->state;
-  if (st.at != phase::connected || st.unsent > defaults::max_unsent_bytes)
+  if (st.at != phase::connected)
     return;
-  auto data = st.ctx.route->take_outbox();
-  if (data.empty())
-    return;
+  auto route = st.ctx.route;
   auto& buf = self->wr_buf(st.hdl);
-  if (!st.tls && buf.empty()) {
-    st.unsent += data.size();
-    buf.swap(data); // data: CAF's spent buffer now
-  } else {
-    put(self, data.data(), data.size());
+  if (st.tls) {
+    // Every byte is sealed (copied) into CAF's buffer anyway.
+    while (st.unsent <= defaults::max_unsent_bytes) {
+      auto chunk = route->take_outbox();
+      if (chunk.empty())
+        break;
+      put(self, chunk.data(), chunk.size());
+      outbox::spares().give(std::move(chunk));
+    }
+    self->flush(st.hdl);
+    return;
   }
-  st.ctx.route->recycle(std::move(data));
-  self->flush(st.hdl);
+  // Plain TCP: chunks go to CAF whole, swapped in, never copied. CAF writes
+  // one buffer while the next waits in its second one (wr_buf); the chunk
+  // after that waits here until data_transferred says the second one moved up.
+  for (int handed = 0; handed < 2 && buf.empty(); ++handed) {
+    auto chunk = route->take_outbox();
+    if (chunk.empty())
+      break;
+    st.unsent += chunk.size();
+    buf.swap(chunk); // chunk: CAF's spent buffer now
+    outbox::spares().give(std::move(chunk));
+    self->flush(st.hdl); // an idle stream starts writing and frees wr_buf again
+  }
 }
 
 void put(route_broker* self, const char* p, std::size_t n) {

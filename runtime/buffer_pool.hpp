@@ -1,9 +1,11 @@
-// A few byte buffers kept for reuse between two threads. Hot paths hand big
-// buffers from one actor to another; freeing and reallocating them costs
-// page faults and munmap/brk calls per batch (measured: a third of the
-// 1 KiB throughput), so the consumer gives them back to the producer.
+// Byte buffers kept for reuse. Hot paths hand big buffers from one thread to
+// another; freeing and reallocating them costs page faults and munmap/brk
+// calls per batch (measured: a third of the 1 KiB throughput), so whoever is
+// done with a buffer gives it back. A pool keeps at most `max_kept` buffers
+// and `max_bytes` of capacity in all; anything beyond is freed.
 #pragma once
 
+#include <cstddef>
 #include <mutex>
 #include <vector>
 
@@ -13,6 +15,9 @@ namespace liner {
 
 class buffer_pool {
 public:
+  buffer_pool(std::size_t max_kept, std::size_t max_bytes)
+    : max_kept_(max_kept), max_bytes_(max_bytes) {}
+
   /// An empty buffer, with capacity if one was given back.
   byte_buffer take() {
     std::lock_guard<std::mutex> guard{mutex_};
@@ -20,24 +25,47 @@ public:
       return {};
     auto b = std::move(free_.back());
     free_.pop_back();
+    bytes_ -= b.capacity();
     return b;
   }
 
-  /// Keeps `b` for reuse (at most a few, none above 4 MiB).
+  /// An empty buffer with room for at least `n` bytes (a kept one if one is
+  /// big enough, else a new one).
+  byte_buffer take(std::size_t n) {
+    byte_buffer b;
+    {
+      std::lock_guard<std::mutex> guard{mutex_};
+      for (auto it = free_.rbegin(); it != free_.rend(); ++it)
+        if (it->capacity() >= n) {
+          b = std::move(*it);
+          free_.erase(std::next(it).base());
+          bytes_ -= b.capacity();
+          break;
+        }
+    }
+    b.reserve(n);
+    return b;
+  }
+
+  /// Keeps `b` for reuse, emptied, if the pool has room for it.
   void give(byte_buffer&& b) {
-    if (b.capacity() == 0 || b.capacity() > max_kept_capacity)
+    auto cap = b.capacity();
+    if (cap == 0)
       return;
     b.clear();
     std::lock_guard<std::mutex> guard{mutex_};
-    if (free_.size() < max_kept)
+    if (free_.size() < max_kept_ && bytes_ + cap <= max_bytes_) {
+      bytes_ += cap;
       free_.push_back(std::move(b));
+    }
   }
 
 private:
-  static constexpr std::size_t max_kept = 8;
-  static constexpr std::size_t max_kept_capacity = 4 * 1024 * 1024;
+  const std::size_t max_kept_;
+  const std::size_t max_bytes_;
   std::mutex mutex_;
   std::vector<byte_buffer> free_;
+  std::size_t bytes_ = 0; // capacity kept in free_
 };
 
 } // namespace liner

@@ -18,6 +18,10 @@ inline constexpr std::size_t max_message_size = 1024u * 1024u * 1024u;
 inline constexpr std::size_t compress_threshold = 1024u * 1024u;
 /// Messages queued per route before send_to answers LNR_ERR_BUSY; 0 = unlimited.
 inline constexpr std::size_t max_send_queue = 0;
+/// Bytes a route holds unwritten before a send waits for room (LINER_SEND_BUFFER; 0 = unlimited).
+inline constexpr std::size_t send_buffer = 4u * 1024u * 1024u;
+/// Longest a send waits for that room before LNR_ERR_BUSY (LINER_SEND_TIMEOUT_MS).
+inline constexpr std::chrono::milliseconds send_timeout = 1000ms;
 
 // -- store ---------------------------------------------------------------------
 
@@ -50,8 +54,12 @@ inline constexpr std::chrono::milliseconds ack_poll_period = 200ms;
 inline constexpr std::chrono::milliseconds stop_grace = 500ms;
 /// A route stops moving its outbox into the socket buffer while this much is unsent.
 inline constexpr std::size_t max_unsent_bytes = 8u * 1024u * 1024u;
-/// Largest written-out buffer a route keeps to reuse as its next outbox.
-inline constexpr std::size_t max_spare_outbox = 16u * 1024u * 1024u;
+/// Senders encode frames into chunks of this many bytes (a bigger frame
+/// gets a chunk of its own); the route hands the socket one chunk at a time.
+inline constexpr std::size_t outbox_chunk_size = 128u * 1024u;
+/// Spent outbox chunks the process keeps for reuse, and their bytes in all.
+inline constexpr std::size_t outbox_spare_chunks = 64;
+inline constexpr std::size_t outbox_spare_bytes = 16u * 1024u * 1024u;
 /// First wait before retrying a failed save of at-least-once frames; doubles per failure.
 inline constexpr std::chrono::milliseconds save_retry_first = 100ms;
 /// Longest wait between two retries of a failed save.
@@ -75,6 +83,8 @@ inline constexpr std::chrono::milliseconds accept_backoff_first = 10ms;
 inline constexpr std::chrono::milliseconds accept_backoff_max = 1000ms;
 /// Bytes a listener reads from one inbound stream at a time.
 inline constexpr std::size_t listener_read_size = 256u * 1024u;
+/// Read buffers a client's listener and delivery actor keep for reuse.
+inline constexpr std::size_t spare_read_buffers = 8;
 /// Bytes a route reads (acks) from its stream at a time.
 inline constexpr std::size_t route_read_size = 64u * 1024u;
 /// Acks are written to the store at most this long after a delivery.

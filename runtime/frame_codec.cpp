@@ -24,9 +24,9 @@ constexpr std::size_t head_size = frame_prefix_size + frame_min_body; // 25
 
 void encode_frame(byte_buffer& out, const frame_header& header, const char* data,
                   std::size_t size) {
-  auto at = out.size();
-  out.resize(at + head_size);
-  write_head(out.data() + at, header, header.flags, size);
+  char head[head_size];
+  write_head(head, header, header.flags, size);
+  out.insert(out.end(), head, head + head_size);
   out.insert(out.end(), data, data + size);
 }
 

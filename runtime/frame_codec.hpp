@@ -56,6 +56,11 @@ struct wire_payload {
 };
 wire_payload prepare_payload(const char* data, std::size_t size, bool at_least_once);
 
+/// Bytes of a whole frame (length prefix included) carrying `data_size` bytes.
+constexpr std::size_t frame_encoded_size(std::size_t data_size) {
+  return frame_prefix_size + frame_min_body + data_size;
+}
+
 /// Appends one whole frame, length prefix included, to `out`; the data is
 /// written as given (see prepare_payload) and the flags as in `header`.
 void encode_frame(byte_buffer& out, const frame_header& header, const char* data,

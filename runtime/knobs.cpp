@@ -7,13 +7,14 @@ namespace liner::knobs {
 
 namespace {
 
-// A positive integer from the environment variable `name`, else `fallback`.
+// A positive (or, with `zero_ok`, non-negative) integer from the
+// environment variable `name`, else `fallback`.
 template <class T>
-T from_env(const char* name, T fallback) {
+T from_env(const char* name, T fallback, bool zero_ok = false) {
   if (const char* env = std::getenv(name)) {
     char* end = nullptr;
     long long v = std::strtoll(env, &end, 10);
-    if (end != env && *end == '\0' && v > 0)
+    if (end != env && *end == '\0' && (v > 0 || (zero_ok && v == 0)))
       return static_cast<T>(v);
   }
   return fallback;
@@ -26,6 +27,9 @@ std::chrono::milliseconds::rep initial_store_timeout() {
 std::atomic<std::size_t> max_message_size_{default_max_message_size};
 std::atomic<std::size_t> compress_threshold_{default_compress_threshold};
 std::atomic<std::size_t> max_send_queue_{defaults::max_send_queue};
+std::atomic<std::size_t> send_buffer_{from_env("LINER_SEND_BUFFER", defaults::send_buffer, true)};
+std::atomic<std::chrono::milliseconds::rep> send_timeout_{
+  from_env("LINER_SEND_TIMEOUT_MS", defaults::send_timeout.count(), true)};
 std::atomic<std::chrono::milliseconds::rep> store_timeout_{initial_store_timeout()};
 std::atomic<std::size_t> inbound_budget_{from_env("LINER_INBOUND_BUDGET", defaults::inbound_budget)};
 std::atomic<std::size_t> max_inbound_connections_{
@@ -63,6 +67,25 @@ std::size_t max_send_queue() {
 
 void set_max_send_queue(std::size_t n) {
   max_send_queue_.store(n, std::memory_order_relaxed);
+}
+
+std::size_t send_buffer() {
+  return send_buffer_.load(std::memory_order_relaxed);
+}
+
+void set_send_buffer(std::size_t n) {
+  send_buffer_.store(n, std::memory_order_relaxed);
+}
+
+std::chrono::milliseconds send_timeout() {
+  return std::chrono::milliseconds{send_timeout_.load(std::memory_order_relaxed)};
+}
+
+bool set_send_timeout(std::chrono::milliseconds t) {
+  if (t.count() < 0)
+    return false;
+  send_timeout_.store(t.count(), std::memory_order_relaxed);
+  return true;
 }
 
 std::chrono::milliseconds store_timeout() {

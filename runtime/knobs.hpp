@@ -28,6 +28,19 @@ bool set_compress_threshold(std::size_t n);
 std::size_t max_send_queue();
 void set_max_send_queue(std::size_t n);
 
+/// Bytes of frames one route may hold that it has not yet handed to its
+/// socket. A send that finds that much queued waits (at most send_timeout())
+/// for the route to write; then it fails with LNR_ERR_BUSY. A thread that
+/// runs a receive or status callback never waits (it gets LNR_ERR_BUSY at
+/// once). 0: unlimited, liner's behaviour. LINER_SEND_BUFFER sets the start value.
+std::size_t send_buffer();
+void set_send_buffer(std::size_t n);
+
+/// Longest a send waits for room in its route's send buffer; 0: it never
+/// waits. LINER_SEND_TIMEOUT_MS sets the start value. Rejects negative values.
+std::chrono::milliseconds send_timeout();
+bool set_send_timeout(std::chrono::milliseconds t);
+
 /// Longest a call waits for the store before failing with LNR_ERR_STORE.
 /// Starts from LINER_STORE_TIMEOUT_MS (milliseconds) when that is set to a
 /// positive number, else defaults::store_timeout.

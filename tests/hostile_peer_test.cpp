@@ -359,11 +359,12 @@ TEST_F(hostile_peer_test, idle_connection_flood_does_not_lock_out_a_legitimate_s
 // -- d. slow consumer --------------------------------------------------------------------------
 
 // The listener's callback takes 1 ms a message; a sender offers 400000
-// best-effort messages of 1 KiB with a send queue of 20000. The listener
-// must stop reading what it cannot deliver (TCP pushes back, the sender's
-// queue fills and send_to answers LNR_ERR_BUSY): once the sender is done
-// offering, the listener's peak is under 96 MiB and the sender saw
-// refusals. The processes are killed once that is checked.
+// best-effort messages of 1 KiB with a send queue of 20000 and a send
+// timeout of 0 (a full send buffer refuses at once instead of pacing the
+// sender). The listener must stop reading what it cannot deliver (TCP
+// pushes back, the sender's queue fills and send_to answers LNR_ERR_BUSY):
+// once the sender is done offering, the listener's peak is under 96 MiB and
+// the sender saw refusals. The processes are killed once that is checked.
 TEST_F(hostile_peer_test, slow_consumer_pushes_back_instead_of_buffering) {
   auto l = start("l", "L", {"--recv-delay-us", "1000"});
   ASSERT_TRUE(l);
@@ -371,7 +372,7 @@ TEST_F(hostile_peer_test, slow_consumer_pushes_back_instead_of_buffering) {
   auto s = start("s", "S",
                  {"--send-to", "L", "--count", "400000", "--max-send-queue", "20000",
                   "--keep-going", "--size", "1024", "--best-effort", "--stay"},
-                 {}, true);
+                 {"LINER_SEND_TIMEOUT_MS=0"}, true);
   ASSERT_TRUE(s);
   auto sent = s->wait_for_prefix("sent ", 120s);
   ASSERT_TRUE(sent) << "the sender did not finish offering its messages";

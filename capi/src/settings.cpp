@@ -40,6 +40,23 @@ size_t lnr_get_max_send_queue(void) {
   return knobs::max_send_queue();
 }
 
+BOOL lnr_set_send_buffer(size_t bytes) {
+  knobs::set_send_buffer(bytes);
+  return TRUE;
+}
+
+size_t lnr_get_send_buffer(void) {
+  return knobs::send_buffer();
+}
+
+BOOL lnr_set_send_timeout_ms(unsigned int ms) {
+  return knobs::set_send_timeout(std::chrono::milliseconds{ms}) ? TRUE : FALSE;
+}
+
+unsigned int lnr_get_send_timeout_ms(void) {
+  return static_cast<unsigned int>(knobs::send_timeout().count());
+}
+
 BOOL lnr_set_inbound_budget(size_t bytes) {
   return knobs::set_inbound_budget(bytes) ? TRUE : FALSE;
 }

@@ -69,6 +69,8 @@ from .knobs import (
     get_max_inbound_connections,
     get_max_message_size,
     get_max_send_queue,
+    get_send_buffer,
+    get_send_timeout_ms,
     liner_version,
     postgres_enabled,
     set_compress_threshold,
@@ -76,6 +78,8 @@ from .knobs import (
     set_max_inbound_connections,
     set_max_message_size,
     set_max_send_queue,
+    set_send_buffer,
+    set_send_timeout_ms,
     version,
 )
 from .log import set_log_callback
@@ -122,6 +126,10 @@ __all__ = [
     "get_inbound_budget",
     "set_max_inbound_connections",
     "get_max_inbound_connections",
+    "set_send_buffer",
+    "get_send_buffer",
+    "set_send_timeout_ms",
+    "get_send_timeout_ms",
     "Client",
     "Message",
     "ReceiveCallback",

@@ -24,7 +24,7 @@ import ctypes
 import ctypes.util
 import os
 import threading
-from ctypes import c_bool, c_char_p, c_int, c_longlong, c_size_t, c_void_p
+from ctypes import c_bool, c_char_p, c_int, c_longlong, c_size_t, c_uint, c_void_p
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -106,6 +106,10 @@ _PROTOTYPES: Dict[str, Tuple[Sequence[object], object]] = {
     "lnr_get_inbound_budget": ((), c_size_t),
     "lnr_set_max_inbound_connections": ((c_size_t,), c_bool),
     "lnr_get_max_inbound_connections": ((), c_size_t),
+    "lnr_set_send_buffer": ((c_size_t,), c_bool),
+    "lnr_get_send_buffer": ((), c_size_t),
+    "lnr_set_send_timeout_ms": ((c_uint,), c_bool),
+    "lnr_get_send_timeout_ms": ((), c_uint),
 }
 
 

@@ -22,6 +22,10 @@ __all__ = [
     "get_inbound_budget",
     "set_max_inbound_connections",
     "get_max_inbound_connections",
+    "set_send_buffer",
+    "get_send_buffer",
+    "set_send_timeout_ms",
+    "get_send_timeout_ms",
     "postgres_enabled",
 ]
 
@@ -131,4 +135,38 @@ def set_max_inbound_connections(n: int) -> bool:
 def get_max_inbound_connections() -> int:
     """See :func:`set_max_inbound_connections`; 0 with a library without it."""
     fn = _extension("lnr_get_max_inbound_connections")
+    return int(fn()) if fn is not None else 0
+
+
+def set_send_buffer(n: int) -> bool:
+    """Bytes one route (one peer address) holds unwritten before a send
+    waits for room, at most the send timeout; then the send fails with
+    :class:`BusyError` (default 4 MiB, ``LINER_SEND_BUFFER``; 0 = unlimited,
+    liner's behaviour). A send from inside a callback never waits. False
+    (unchanged) for a negative value or a library without it."""
+    fn = _extension("lnr_set_send_buffer")
+    if _size(n) < 0 or fn is None:
+        return False
+    return bool(fn(n))
+
+
+def get_send_buffer() -> int:
+    """See :func:`set_send_buffer`; 0 with a library without it."""
+    fn = _extension("lnr_get_send_buffer")
+    return int(fn()) if fn is not None else 0
+
+
+def set_send_timeout_ms(ms: int) -> bool:
+    """Longest a send waits for room in the send buffer (default 1000 ms,
+    ``LINER_SEND_TIMEOUT_MS``; 0 = fail at once). False (unchanged) for a
+    negative value, one above 2**32 - 1, or a library without it."""
+    fn = _extension("lnr_set_send_timeout_ms")
+    if _size(ms) < 0 or ms > 0xFFFFFFFF or fn is None:
+        return False
+    return bool(fn(ms))
+
+
+def get_send_timeout_ms() -> int:
+    """See :func:`set_send_timeout_ms`; 0 with a library without it."""
+    fn = _extension("lnr_get_send_timeout_ms")
     return int(fn()) if fn is not None else 0

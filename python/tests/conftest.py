@@ -53,7 +53,8 @@ def knobs_restored() -> Iterator[None]:
     """Restores the process-wide knobs a test changes."""
     saved = (liner.get_max_message_size(), liner.get_compress_threshold(),
              liner.get_max_send_queue(), liner.get_inbound_budget(),
-             liner.get_max_inbound_connections())
+             liner.get_max_inbound_connections(), liner.get_send_buffer(),
+             liner.get_send_timeout_ms())
     try:
         yield
     finally:
@@ -62,6 +63,8 @@ def knobs_restored() -> Iterator[None]:
         liner.set_max_send_queue(saved[2])
         liner.set_inbound_budget(saved[3])
         liner.set_max_inbound_connections(saved[4])
+        liner.set_send_buffer(saved[5])
+        liner.set_send_timeout_ms(saved[6])
 
 
 @pytest.fixture

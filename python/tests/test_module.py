@@ -131,6 +131,16 @@ def test_knobs(knobs_restored) -> None:
     assert liner.get_max_inbound_connections() == 8
     assert liner.set_max_inbound_connections(0) is False
 
+    assert liner.get_send_buffer() == 4 * 1024 * 1024
+    assert liner.set_send_buffer(0) is True  # unlimited, liner's behaviour
+    assert liner.get_send_buffer() == 0
+    assert liner.set_send_buffer(-1) is False
+    assert liner.get_send_timeout_ms() == 1000
+    assert liner.set_send_timeout_ms(0) is True
+    assert liner.get_send_timeout_ms() == 0
+    assert liner.set_send_timeout_ms(-5) is False
+    assert liner.set_send_timeout_ms(1 << 40) is False
+
 
 def test_log_callback_gets_error_lines(sqlite_store) -> None:
     lines = Collector()

@@ -161,6 +161,16 @@ public:
   static std::size_t compress_threshold();
   static void set_max_send_queue(std::size_t n); // 0 = unlimited
   static std::size_t max_send_queue();
+  /// Bytes one route holds unwritten before a send waits for room (default
+  /// 4 MiB, LINER_SEND_BUFFER; 0 = unlimited, liner's behaviour). A send that
+  /// waits longer than the send timeout fails with error_code::busy; on a
+  /// callback thread it fails at once.
+  static void set_send_buffer(std::size_t bytes);
+  static std::size_t send_buffer();
+  /// Longest a send waits for room (default 1000 ms, LINER_SEND_TIMEOUT_MS;
+  /// 0 = never wait). Rejects negative values.
+  static bool set_send_timeout_ms(int64_t ms);
+  static int64_t send_timeout_ms();
   /// How long a call waits for the store before failing with error_code::store
   /// (default 5000 ms, or LINER_STORE_TIMEOUT_MS). Rejects 0.
   static bool set_store_timeout_ms(int64_t ms);
