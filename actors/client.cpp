@@ -1,6 +1,7 @@
 // liner::Client: the facade over client_core.
 #include <liner/client.hpp>
 
+#include <atomic>
 #include <mutex>
 
 #include "actors/client_core.hpp"
@@ -63,21 +64,31 @@ std::string trim(const std::string& s) {
 
 } // namespace
 
-// The outcome of the client's last call. Code and message change together.
+// The outcome of the client's last call. Code and message change together,
+// under the mutex; a success after a success (every send in a stream of
+// them) only reads the atomic code.
 struct Client::last_error_slot {
   mutable std::mutex mutex;
-  error_code code = error_code::ok;
+  std::atomic<error_code> code{error_code::ok};
   std::string message;
 
   // Records a call's outcome (failures are logged, as liner does) and turns
   // it into liner's bool.
   bool record(const result<void>& r) {
+    if (r) {
+      if (code.load() != error_code::ok) {
+        std::lock_guard<std::mutex> guard{mutex};
+        code.store(error_code::ok);
+        message.clear();
+      }
+      return true;
+    }
+    const auto& e = r.error();
     std::lock_guard<std::mutex> guard{mutex};
-    code = r ? error_code::ok : r.error().code;
-    message = r ? std::string() : r.error().message;
-    if (!r)
-      LINER_LOG_ERROR(message);
-    return r.ok();
+    code.store(e.code);
+    message = e.message;
+    LINER_LOG_ERROR(message);
+    return false;
   }
 
   template <class T>
@@ -214,8 +225,7 @@ void Client::set_status_callback(status_callback cb) {
   core_->set_status_callback(std::move(cb));
 }
 error_code Client::last_error() const {
-  std::lock_guard<std::mutex> guard{error_->mutex};
-  return error_->code;
+  return error_->code.load();
 }
 std::string Client::last_error_message() const {
   std::lock_guard<std::mutex> guard{error_->mutex};

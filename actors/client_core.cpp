@@ -121,15 +121,15 @@ result<void> client_core::send_to(const std::string& topic, const void* data, st
                                   bool alo) {
   if (auto checked = check_send("send_to", topic, size); !checked)
     return checked;
-  auto routes = routes_.routes_for(topic, alo, false);
-  if (!routes)
-    return routes.error();
-  if (!routes->front())
+  auto route = routes_.route_for(topic, alo);
+  if (!route)
+    return route.error();
+  if (!*route)
     return fail(error_code::store, "ensure_send_route failed");
   auto key = routes_.topic_key(topic);
   if (!key)
     return key.error();
-  switch (enqueue(routes->front(), *key, data, size, alo)) {
+  switch (enqueue(*route, *key, data, size, alo)) {
     case enqueue_result::ok:
       return {};
     case enqueue_result::busy:

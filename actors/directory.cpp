@@ -34,22 +34,23 @@ void directory::prune(const std::string& addr) {
   });
 }
 
-std::pair<directory::addresses, std::size_t> directory::pick(const std::string& topic,
-                                                            bool advance) {
+directory::choice directory::pick(const std::string& topic, bool advance) const {
   auto t = table_.get();
   auto it = t->find(topic);
   if (it == t->end())
     return {};
-  if (!advance)
-    return {it->second.addrs, 0};
   auto& e = it->second;
+  choice c{t, &e.addrs, 0};
+  if (!advance)
+    return c;
   auto n = e.addrs.size();
   auto current = e.counter->load();
   std::size_t i;
   do
     i = current % n;
   while (!e.counter->compare_exchange_weak(current, (i + 1) % n));
-  return {e.addrs, i};
+  c.index = i;
+  return c;
 }
 
 } // namespace liner

@@ -24,17 +24,31 @@ public:
   void erase(const std::string& topic);
   /// Removes `addr` from every topic (a route found it dead).
   void prune(const std::string& addr);
-  /// The cached addresses of `topic` and, if `advance`, the index of the one
-  /// to use next, round robin as liner does (i = counter % n, counter =
-  /// i + 1); empty if none are cached. One snapshot read.
-  std::pair<addresses, std::size_t> pick(const std::string& topic, bool advance);
-
 private:
   struct entry {
     addresses addrs;
     std::shared_ptr<std::atomic<std::size_t>> counter;
   };
   using table = std::map<std::string, entry>;
+
+public:
+  /// The cached addresses of a topic (held by the snapshot they are in, so
+  /// nothing is copied) and the index of the one to use.
+  struct choice {
+    std::shared_ptr<const table> held;
+    const addresses* addrs = nullptr;
+    std::size_t index = 0;
+
+    explicit operator bool() const { return addrs != nullptr; }
+    const std::string& chosen() const { return (*addrs)[index]; }
+  };
+
+  /// The cached addresses of `topic` and, if `advance`, the index of the one
+  /// to use next, round robin as liner does (i = counter % n, counter =
+  /// i + 1); empty if none are cached. One snapshot read, no allocation.
+  choice pick(const std::string& topic, bool advance) const;
+
+private:
 
   snapshot<table> table_; // readers never wait
   // A topic keeps its counter when its addresses are forgotten and read again.

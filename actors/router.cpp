@@ -32,7 +32,41 @@ std::vector<route_ptr> router::close() {
     out.push_back(route);
   routes_.clear();
   names_.clear();
+  publish_locked();
   return out;
+}
+
+void router::publish_locked() {
+  std::unordered_map<std::string, indexed_route> index;
+  for (auto& [addr, name] : names_) {
+    auto it = routes_.find(name);
+    if (it != routes_.end())
+      index[addr] = {it->second, it->second->topics()};
+  }
+  index_.update([&](auto& current) { current = std::move(index); });
+}
+
+route_ptr router::carrying(const std::string& addr, const std::string& topic) const {
+  auto index = index_.get();
+  auto it = index->find(addr);
+  if (it == index->end() || it->second.topics.count(topic) == 0)
+    return nullptr;
+  return it->second.route;
+}
+
+result<route_ptr> router::route_for(const std::string& topic, bool alo) {
+  if (auto cached = directory_.pick(topic, true)) {
+    topics_.relate(topic);
+    if (auto route = carrying(cached.chosen(), topic))
+      return route; // every send once the topic is known
+    if (auto route = ensure(cached.chosen(), topic))
+      return *route;
+    directory_.erase(topic); // an address the store no longer knows
+  }
+  auto routes = routes_for(topic, alo, false);
+  if (!routes)
+    return routes.error();
+  return routes->front();
 }
 
 // A cached address the store no longer knows (its listener moved while we
@@ -40,21 +74,23 @@ std::vector<route_ptr> router::close() {
 result<std::vector<route_ptr>> router::routes_for(const std::string& topic, bool alo, bool all) {
   std::vector<route_ptr> routes;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto [addrs, index] = directory_.pick(topic, !all);
-    if (addrs.empty()) {
-      auto found = resolve(topic, alo);
-      if (!found)
-        return found.error();
-      std::tie(addrs, index) = directory_.pick(topic, !all);
-      if (addrs.empty()) // the store is away: not cached
-        std::tie(addrs, index) = std::make_pair(std::move(*found), std::size_t{0});
+    auto cached = directory_.pick(topic, !all);
+    std::vector<std::string> found; // when the store is away: not cached
+    if (!cached) {
+      auto resolved = resolve(topic, alo);
+      if (!resolved)
+        return resolved.error();
+      cached = directory_.pick(topic, !all);
+      if (!cached)
+        found = std::move(*resolved);
     }
+    const auto& addrs = cached ? *cached.addrs : found;
     topics_.relate(topic);
     std::vector<std::string> chosen;
     if (all)
-      chosen = std::move(addrs);
+      chosen = addrs;
     else
-      chosen.push_back(std::move(addrs[index]));
+      chosen.push_back(addrs[cached ? cached.index : 0]);
     routes.clear();
     bool missing = false;
     for (auto& addr : chosen) {
@@ -127,8 +163,12 @@ result<route_ptr> router::ensure(const std::string& addr, const std::string& top
     auto it = routes_.find(name);
     if (it == routes_.end())
       return nullptr;
-    names_[addr] = name;
+    auto& named = names_[addr];
+    bool renamed = named != name;
+    named = name;
     first_time = it->second->add_topic(topic);
+    if (renamed || first_time)
+      publish_locked();
     return it->second;
   };
   route_ptr route;
@@ -160,6 +200,7 @@ result<route_ptr> router::ensure(const std::string& addr, const std::string& top
   route->set_actor(spawn_route_actor(sys_, {route, store_, client_, own_name_, secret_, tls_}));
   routes_[name] = route;
   names_[addr] = name;
+  publish_locked();
   return route;
 }
 
@@ -186,6 +227,7 @@ void router::forget_topic(const std::string& topic, const std::string& listener_
     for (auto& [name, route] : routes_)
       if (listener_name.empty() || name == listener_name)
         route->forget_topic(topic);
+    publish_locked();
   }
   call_store(sys_, store_, req::forget_topic_routes{topic});
 }
@@ -222,6 +264,7 @@ void router::follow(const std::string& name, const std::string& addr) {
     std::lock_guard<std::mutex> guard{mutex_};
     route->set_addr(addr);
     names_[addr] = name;
+    publish_locked();
   }
   directory_.prune(old_addr);
   caf::anon_send(route->actor(), msg::connect_atom::value, addr);

@@ -10,7 +10,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "actors/client_actor_impl.hpp"
@@ -21,6 +23,7 @@
 #include "runtime/auth.hpp"
 #include "runtime/tls.hpp"
 #include "runtime/result.hpp"
+#include "runtime/snapshot.hpp"
 
 namespace liner {
 
@@ -40,6 +43,9 @@ public:
   /// Closes the table and hands every route over (to be stopped).
   std::vector<route_ptr> close();
 
+  /// The route a send_to goes to: one address of the topic, round robin.
+  /// Once the topic is known, no lock and no allocation.
+  result<route_ptr> route_for(const std::string& topic, bool alo);
   /// The routes a send goes to: one address of the topic (round robin) or
   /// all of them. Addresses without a route are null entries.
   result<std::vector<route_ptr>> routes_for(const std::string& topic, bool alo, bool all);
@@ -66,6 +72,10 @@ public:
 
 private:
   result<std::vector<std::string>> resolve(const std::string& topic, bool alo);
+  /// The route at `addr` if it already carries `topic` (read without a lock).
+  route_ptr carrying(const std::string& addr, const std::string& topic) const;
+  /// Publishes the route index from routes_ and names_ (under mutex_).
+  void publish_locked();
   /// The addresses of the routes that carried `topic` in this run.
   std::vector<std::string> addresses_in_routes(const std::string& topic);
 
@@ -82,6 +92,14 @@ private:
   std::shared_ptr<const tls::context> tls_;
   std::map<std::string, route_ptr> routes_;      // by listener name
   std::map<std::string, std::string> names_;     // address -> listener name
+
+  // What sends read: address -> its route and the topics the route carries,
+  // republished whenever routes_, names_ or a route's topics change.
+  struct indexed_route {
+    route_ptr route;
+    std::set<std::string> topics;
+  };
+  snapshot<std::unordered_map<std::string, indexed_route>> index_;
 };
 
 } // namespace liner

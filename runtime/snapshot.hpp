@@ -52,10 +52,12 @@ private:
     std::shared_ptr<const T> value;
   };
 
-  // A few slots per thread and value type (a thread reads a handful of
-  // snapshots); a snapshot takes the slot its id hashes to.
+  // Slots per thread and value type; a snapshot takes the slot its id
+  // hashes to. Ids are consecutive, so the snapshots a thread reads on every
+  // message (a client's few, the C API's registry) rarely share a slot; two
+  // that do take turns through the mutex.
   slot_type& reader_slot() const {
-    thread_local std::array<slot_type, 8> slots;
+    thread_local std::array<slot_type, 64> slots;
     return slots[id_ % slots.size()];
   }
 

@@ -35,13 +35,17 @@ void client_entry::reject(error_code code, const std::string& message) {
   {
     std::lock_guard<std::mutex> guard{mutex_};
     rejection_.emplace(code, message);
+    rejected_.store(true);
   }
   LINER_LOG_ERROR(message);
 }
 
 void client_entry::clear_rejection() {
+  if (!rejected_.load())
+    return; // the common case: nothing to clear, no lock
   std::lock_guard<std::mutex> guard{mutex_};
   rejection_.reset();
+  rejected_.store(false);
 }
 
 error_code client_entry::last_error() const {
@@ -74,6 +78,27 @@ const char* client_entry::keep(slot s, const std::optional<std::string>& value) 
   return kept->c_str();
 }
 
+bool client_entry::enter() {
+  if (in_flight_.fetch_add(1) & closing) {
+    exit();
+    return false;
+  }
+  return true;
+}
+
+void client_entry::exit() {
+  if (in_flight_.fetch_sub(1) == (closing | 1)) {
+    std::lock_guard<std::mutex> guard{mutex_}; // the waiter checks under it
+    idle_.notify_all();
+  }
+}
+
+void client_entry::close_and_wait() {
+  in_flight_.fetch_or(closing);
+  std::unique_lock<std::mutex> guard{mutex_};
+  idle_.wait(guard, [&] { return (in_flight_.load() & ~closing) == 0; });
+}
+
 // -- call ------------------------------------------------------------
 
 call::call(std::shared_ptr<client_entry> entry) : entry_(std::move(entry)) {
@@ -84,9 +109,7 @@ call::~call() {
   if (!entry_)
     return;
   leave(entry_.get());
-  std::lock_guard<std::mutex> guard{entry_->mutex_};
-  if (--entry_->in_flight_ == 0)
-    entry_->idle_.notify_all();
+  entry_->exit();
 }
 
 // -- registry --------------------------------------------------------------------------
@@ -104,32 +127,29 @@ void* registry::add(std::unique_ptr<Client> client) {
   auto entry = std::make_shared<client_entry>(std::move(client));
   std::lock_guard<std::mutex> guard{mutex_};
   auto id = ++next_;
-  entries_.emplace(id, std::move(entry));
+  entries_.update([&](entry_map& m) { m.emplace(id, std::move(entry)); });
   return reinterpret_cast<void*>(id << 4);
 }
 
-registry::entry_map::iterator registry::find_locked(void* handle) {
+namespace {
+// The id behind a handle, 0 for a value that is none of ours.
+std::uintptr_t id_of(void* handle) {
   auto value = reinterpret_cast<std::uintptr_t>(handle);
-  if (value & 0xf)
-    return entries_.end();
-  return entries_.find(value >> 4);
+  return value & 0xf ? 0 : value >> 4;
 }
+} // namespace
 
 call registry::acquire(void* handle) {
   if (!handle) {
     LINER_LOG_ERROR("client was not created");
     return call{};
   }
-  std::lock_guard<std::mutex> guard{mutex_};
-  auto it = find_locked(handle);
-  if (it == entries_.end())
+  auto entries = entries_.get();
+  auto it = entries->find(id_of(handle));
+  // An entry being deleted refuses the call (remove() may already have
+  // waited for the calls it counted).
+  if (it == entries->end() || !it->second->enter())
     return call{};
-  {
-    // Counted under the registry lock: once remove() has erased the entry,
-    // no new call can start on it.
-    std::lock_guard<std::mutex> entry_guard{it->second->mutex_};
-    ++it->second->in_flight_;
-  }
   return call{it->second};
 }
 
@@ -141,19 +161,18 @@ bool registry::remove(void* handle) {
   std::shared_ptr<client_entry> entry;
   {
     std::lock_guard<std::mutex> guard{mutex_};
-    auto it = find_locked(handle);
-    if (it == entries_.end()) {
+    auto entries = entries_.get();
+    auto it = entries->find(id_of(handle));
+    if (it == entries->end()) {
       LINER_LOG_ERROR("client already deleted or unknown");
       return false;
     }
-    entry = std::move(it->second);
-    entries_.erase(it); // no new call can start on it from now on
+    entry = it->second;
+    auto id = it->first;
+    entries_.update([&](entry_map& m) { m.erase(id); });
   }
   auto finish = [](std::shared_ptr<client_entry> e) {
-    {
-      std::unique_lock<std::mutex> guard{e->mutex_};
-      e->idle_.wait(guard, [&] { return e->in_flight_ == 0; });
-    }
+    e->close_and_wait();
     // Stops the client: joins its callbacks, stores unacked messages.
     e->client_.reset();
   };

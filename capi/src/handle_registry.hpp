@@ -3,13 +3,15 @@
 // validation, and the strings its getters return.
 //
 // A handle is a number never reused in the process, so a stale or deleted
-// handle is always recognised. Calls look the handle up under the registry
-// lock and then hold a shared_ptr (never the lock) while they call the client,
-// so user callbacks never run under a library lock.
+// handle is always recognised. Calls look the handle up in a snapshot of the
+// registry (no lock: every lnr_send_to does it) and then hold a shared_ptr
+// while they call the client, so user callbacks never run under a library
+// lock. Deletion waits for the calls in progress (an atomic count).
 #pragma once
 
 #include <liner/client.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -17,6 +19,8 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+
+#include "runtime/snapshot.hpp"
 
 namespace liner::capi {
 
@@ -48,13 +52,22 @@ private:
 
   std::unique_ptr<Client> client_;
 
+  /// Counts a call in; false once the entry is being deleted.
+  bool enter();
+  /// Counts a call out, waking the deletion waiting for the last one.
+  void exit();
+  /// Refuses new calls, then waits for those in progress.
+  void close_and_wait();
+
   mutable std::mutex mutex_;
   std::optional<std::pair<error_code, std::string>> rejection_;
+  std::atomic<bool> rejected_{false}; // rejection_ is set: a clear must lock
   std::optional<std::string> kept_[slot_count];
 
-  // Calls in progress (registry bookkeeping, under mutex_).
-  int in_flight_ = 0;
-  std::condition_variable idle_;
+  // Calls in progress, plus `closing` once the deletion started.
+  static constexpr uint64_t closing = uint64_t{1} << 63;
+  std::atomic<uint64_t> in_flight_{0};
+  std::condition_variable idle_; // with mutex_
 };
 
 /// One API call on a handle: holds the entry alive and marks it as having a
@@ -100,11 +113,10 @@ private:
   using entry_map = std::unordered_map<std::uintptr_t, std::shared_ptr<client_entry>>;
 
   registry() = default;
-  entry_map::iterator find_locked(void* handle); // under mutex_
 
-  std::mutex mutex_;
+  std::mutex mutex_; // writers of entries_
   std::uintptr_t next_ = 0; // ids are never reused
-  entry_map entries_;
+  snapshot<entry_map> entries_;
 };
 
 } // namespace liner::capi

@@ -22,7 +22,11 @@ receive_callback wrap_receive(lnr_receive_cb cb, lnr_uData udata) {
     return {}; // liner::Client refuses it with "receive callback is empty"
   return [cb, udata](std::string_view to, std::string_view from, const char* data,
                      std::size_t size) {
-    std::string to_s{to}, from_s{from}; // NUL-terminated copies
+    // NUL-terminated copies, in buffers the delivery thread keeps (no
+    // allocation per message; one callback at a time runs on it).
+    thread_local std::string to_s, from_s;
+    to_s.assign(to);
+    from_s.assign(from);
     cb(to_s.c_str(), from_s.c_str(), data ? data : "", size, udata);
   };
 }
@@ -41,7 +45,18 @@ BOOL send(lnr_hClient client, const char* topic, const char* data, size_t data_s
   if (!check_topic(c.entry(), topic, empty_message))
     return FALSE;
   c->clear_rejection();
-  return to_bool((c.client().*fn)(topic, data, data_size, at_least_once != 0));
+  // The topic as a std::string without an allocation per send: a buffer
+  // this thread keeps, unless a send is already using it further up this
+  // thread's stack (a log callback that sends).
+  thread_local std::string kept;
+  thread_local bool in_use = false;
+  if (in_use)
+    return to_bool((c.client().*fn)(topic, data, data_size, at_least_once != 0));
+  in_use = true;
+  kept.assign(topic);
+  bool ok = (c.client().*fn)(kept, data, data_size, at_least_once != 0);
+  in_use = false;
+  return to_bool(ok);
 }
 
 } // namespace
