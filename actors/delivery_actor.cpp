@@ -212,7 +212,8 @@ private:
   }
 
   void process(msg::frame_batch& b) {
-    std::map<int32_t, uint64_t> touched;
+    auto& touched = touched_;
+    touched.clear();
     std::size_t delivered_in_batch = 0;
     auto listening = ctx_.topics->listening(); // one snapshot per batch
     byte_buffer payload;
@@ -262,7 +263,7 @@ private:
         size = payload.size();
       }
       s.last = f.header.number;
-      touched[ck] = s.last;
+      note_delivered(touched, ck, s.last);
       ++delivered_in_batch;
       if (f.header.topic_key == ctx_.internal_topic_key) {
         auto ev = internal_event::parse(data, size);
@@ -310,7 +311,20 @@ private:
 
   // Acks what was delivered so far: over TCP at once (senders of this
   // project), to the store with the next flush.
-  void acknowledge(const msg::frame_batch& b, std::map<int32_t, uint64_t>& touched) {
+  // The highest number delivered per connection key of a batch: few keys,
+  // kept in a vector the actor reuses (no allocation per batch).
+  using delivered = std::vector<std::pair<int32_t, uint64_t>>;
+
+  static void note_delivered(delivered& touched, int32_t ck, uint64_t number) {
+    for (auto& [key, n] : touched)
+      if (key == ck) {
+        n = number;
+        return;
+      }
+    touched.emplace_back(ck, number);
+  }
+
+  void acknowledge(const msg::frame_batch& b, delivered& touched) {
     for (auto& [ck, n] : touched) {
       pending_acks_[ck] = n;
       if (b.acks_wanted)
@@ -371,6 +385,7 @@ private:
   std::unordered_map<uint64_t, stream_state> streams_;
   caf::actor listener_; // the sender of the batches
   std::map<int32_t, uint64_t> pending_acks_; // delivered, not yet in the store
+  delivered touched_; // this batch's, not yet acked
   std::optional<std::vector<std::pair<int32_t, uint64_t>>> writing_; // the write in flight
   bool ack_outage_ = false;
   clock_type::time_point last_flush_ = clock_type::now();
