@@ -4,7 +4,10 @@
 // thread, every library in the process that allocates through it: ours and
 // CAF's), once the route is up and its buffers exist. Buffers are pooled, so
 // what remains is per read of the socket or per acknowledgement (one every
-// 64 frames), not per message. A count, never a time.
+// 64 frames), not per message: about 0.05 per message here (0.13 under the
+// sanitizers, whose slower threads cut the burst into more reads), against
+// 3.1 before the hot path was pooled. The bound, 1 in 4, sits between. A
+// count, never a time.
 #include <gtest/gtest.h>
 
 #include <liner.h>
@@ -120,7 +123,7 @@ protected:
 
 } // namespace
 
-TEST_F(capi_hot_path_test, a_steady_burst_allocates_less_than_once_per_eight_messages) {
+TEST_F(capi_hot_path_test, a_steady_burst_allocates_less_than_once_per_four_messages) {
   for (std::size_t size : {std::size_t{100}, std::size_t{1024}}) {
     burst(20000, size); // warm: route up, chunks and read buffers in the pools
     const long n = 100000;
@@ -130,6 +133,6 @@ TEST_F(capi_hot_path_test, a_steady_burst_allocates_less_than_once_per_eight_mes
     counting = false;
     std::cout << "[ figures  ] " << n << " messages of " << size << " B: " << allocations.load()
               << " allocations in the whole process\n";
-    EXPECT_LT(allocations.load(), n / 8) << "messages of " << size << " bytes";
+    EXPECT_LT(allocations.load(), n / 4) << "messages of " << size << " bytes";
   }
 }
