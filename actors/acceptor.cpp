@@ -20,6 +20,7 @@
 #include "runtime/defaults.hpp"
 #include "runtime/knobs.hpp"
 #include "runtime/log.hpp"
+#include "runtime/net_address.hpp"
 
 namespace liner {
 
@@ -110,6 +111,7 @@ void acceptor::run() {
       }
       continue;
     }
+    net::set_nodelay(fd); // the listener's acks are small frames
     hand_off(fd);
   }
 }

@@ -17,6 +17,7 @@
 #include "runtime/defaults.hpp"
 #include "runtime/knobs.hpp"
 #include "runtime/log.hpp"
+#include "runtime/net_address.hpp"
 #include "runtime/tls.hpp"
 
 namespace liner {
@@ -43,6 +44,7 @@ struct inbound {
   std::unique_ptr<tls::session> tls; // with TLS: every byte goes through it
   std::string refusal; // why the stream must close, once this read is through
   std::size_t frames_per_read = 0; // in its last batch: room reserved for the next
+  std::size_t unsent = 0; // bytes CAF still has to write on it
 };
 
 struct listener_state {
@@ -55,6 +57,7 @@ struct listener_state {
   std::string own_name;
   std::unordered_map<connection_handle, inbound> streams;
   uint64_t next_stream = 1;
+  byte_buffer scratch; // an ack frame on its way to a socket
   static inline const char* name = "liner.listener";
 };
 
@@ -90,6 +93,7 @@ void on_accepted(listener_broker* self, msg::accepted_socket& m) {
   in.ticket = inbound_budget::instance().enroll({self->address(), hdl, in.stream});
   if (st.tls)
     in.tls = std::make_unique<tls::session>(st.tls, true);
+  self->ack_writes(hdl, true); // `unsent` tells when CAF has nothing pending
   self->configure_read(hdl, caf::io::receive_policy::at_most(defaults::listener_read_size));
   // Anonymous: a timer sent by the broker itself would keep a stopped broker alive.
   caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), knobs::first_frame_timeout(),
@@ -131,20 +135,31 @@ void charge(listener_broker* self, inbound& in) {
                  std::string("the inbound memory budget is spent and it held the largest partial frame"));
 }
 
-// Writes one frame to the stream (through TLS when it has it). Plain TCP
-// encodes straight into CAF's buffer: an ack every 64 frames allocates nothing.
+// Writes one frame to the stream (through TLS when it has it). On plain TCP
+// with nothing pending in CAF, the frame goes to the socket at once (an ack
+// then costs one send, not a write event registered and removed), else
+// after what CAF holds; no allocation either way.
 void write_frame(listener_broker* self, connection_handle hdl, inbound& in,
                  const frame_header& h, const std::string& payload) {
+  auto& buf = self->wr_buf(hdl);
+  auto before = buf.size();
   if (!in.tls) {
-    encode_frame(self->wr_buf(hdl), h, payload.data(), payload.size());
+    auto& frame = self->state.scratch;
+    frame.clear();
+    encode_frame(frame, h, payload.data(), payload.size());
+    long sent = 0;
+    if (in.unsent == 0 && buf.empty())
+      sent = std::max(0L, net::send_now(in.fd, frame.data(), frame.size()));
+    buf.insert(buf.end(), frame.begin() + sent, frame.end());
   } else {
     byte_buffer frame;
     encode_frame(frame, h, payload.data(), payload.size());
-    if (!tls::seal(in.tls.get(), frame.data(), frame.size(), self->wr_buf(hdl))
-        && in.refusal.empty())
+    if (!tls::seal(in.tls.get(), frame.data(), frame.size(), buf) && in.refusal.empty())
       in.refusal = in.tls->error();
   }
-  self->flush(hdl);
+  in.unsent += buf.size() - before;
+  if (buf.size() > before)
+    self->flush(hdl);
 }
 
 // A handshake frame (runtime/auth.hpp): answered here, never delivered.
@@ -249,6 +264,11 @@ caf::behavior listener_actor(listener_broker* self, listener_context ctx) {
   return {
     [=](msg::accepted_socket& m) { on_accepted(self, m); },
     [=](caf::io::new_data_msg& m) { on_data(self, m); },
+    [=](const caf::io::data_transferred_msg& m) {
+      auto it = self->state.streams.find(m.handle);
+      if (it != self->state.streams.end())
+        it->second.unsent = m.remaining;
+    },
     [=](msg::resume_atom) { resume(self); },
     [=](msg::ack_atom, connection_handle hdl, uint64_t stream, int32_t ck, uint64_t number) {
       auto it = self->state.streams.find(hdl);

@@ -156,9 +156,24 @@ int connect_with_timeout(const std::string& host_port, std::chrono::milliseconds
     close(fd);
     return -1;
   }
+  set_nodelay(fd);
+  return fd;
+}
+
+void set_nodelay(int fd) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
+}
+
+long send_now(int fd, const char* data, std::size_t size) {
+  while (true) {
+    auto n = ::send(fd, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0)
+      return static_cast<long>(n);
+    if (errno == EINTR)
+      continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+  }
 }
 
 } // namespace liner::net

@@ -36,6 +36,14 @@ std::optional<endpoint> local_endpoint(int fd);
 int connect_with_timeout(const std::string& host_port, std::chrono::milliseconds timeout,
                          std::string& error, bool* refused = nullptr);
 
+/// Turns Nagle's algorithm off (small frames such as acks go out at once).
+void set_nodelay(int fd);
+
+/// Writes what a non-blocking socket takes now, without waiting: the bytes
+/// written (0 if its buffer is full), or -1 on an error (the caller leaves
+/// the bytes to its event loop, which reports the broken connection).
+long send_now(int fd, const char* data, std::size_t size);
+
 /// liner's rendering of an errno value: "<strerror> (os error N)".
 std::string os_error(int err);
 
