@@ -68,7 +68,7 @@ public:
         process(b);
         if (ctx_.credit->give_back(b.charged))
           self_->send(listener_, msg::resume_atom::value);
-        ctx_.batches->give(std::move(b.data));
+        recycle(*ctx_.batches, b);
         if (clock_type::now() - last_flush_ >= ack_flush_period)
           flush_acks(false);
       },
@@ -237,7 +237,7 @@ private:
         break;
       load_baseline(ck, s);
       if (f.header.topic_key == hello_topic_key) {
-        on_hello(s, b.data.data() + f.offset, f.size);
+        on_hello(s, b.bytes_of(f), f.size);
         continue;
       }
       if (s.rebase_at && f.header.number >= *s.rebase_at) {
@@ -246,7 +246,7 @@ private:
       }
       if (f.header.number <= s.last)
         continue; // already delivered
-      frame_view view{f.header, b.data.data() + f.offset, f.size};
+      frame_view view{f.header, b.bytes_of(f), f.size};
       const char* data = view.data;
       std::size_t size = view.size;
       std::optional<budget_reservation> reserved;

@@ -207,9 +207,19 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
   msg::frame_batch batch;
   batch.connection = m.handle;
   batch.stream = in.stream;
-  batch.data = st.batches->take();
-  batch.data.reserve(bytes->size);
   batch.frames.reserve(in.frames_per_read); // one allocation per read, not per frame
+  // The batch takes the bytes as read (plain TCP: CAF's read buffer, swapped
+  // for a pooled one of the same size, which CAF then reads into without
+  // regrowing and zero-filling it; TLS: the decrypted bytes).
+  if (in.tls) {
+    batch.data = std::move(plain);
+  } else {
+    batch.data = st.batches->take_sized(defaults::listener_read_size);
+    batch.data.swap(m.buf);
+    batch.read_buffer = true;
+  }
+  const char* first = batch.data.data();
+  const char* end = first + batch.data.size();
   bool ok = in.decoder.feed(bytes->data, bytes->size, [&](const frame_view& f) {
     if (!in.refusal.empty())
       return; // the stream closes after this read: nothing more from it
@@ -224,17 +234,24 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
     if (f.header.number == 0 && f.header.topic_key == hello_topic_key)
       in.hello = true; // and delivery reads its epoch
     in.valid = true;
-    batch.frames.push_back({f.header, batch.data.size(), f.size});
-    batch.data.insert(batch.data.end(), f.data, f.data + f.size);
+    if (f.data >= first && f.data + f.size <= end) {
+      batch.frames.push_back({f.header, static_cast<std::size_t>(f.data - first), f.size, false});
+    } else { // completed from the decoder's partial frame
+      if (batch.extra.capacity() == 0)
+        batch.extra = st.batches->take(f.size);
+      batch.frames.push_back({f.header, batch.extra.size(), f.size, true});
+      batch.extra.insert(batch.extra.end(), f.data, f.data + f.size);
+    }
   });
   batch.acks_wanted = in.hello;
   in.frames_per_read = batch.frames.size();
   if (!batch.frames.empty()) {
-    batch.charged = batch.data.size();
+    // What the batch holds is its buffers, however few bytes they carry.
+    batch.charged = batch.data.capacity() + batch.extra.capacity();
     st.credit->in_flight.fetch_add(batch.charged);
     self->send(st.delivery, std::move(batch));
   } else {
-    st.batches->give(std::move(batch.data));
+    recycle(*st.batches, batch);
   }
   if (!ok) {
     drop(self, m.handle, in.decoder.error());

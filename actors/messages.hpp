@@ -13,6 +13,8 @@
 #include <vector>
 
 #include <liner/error_code.hpp>
+#include "runtime/buffer_pool.hpp"
+#include "runtime/defaults.hpp"
 #include "runtime/frame_codec.hpp"
 #include "runtime/internal_event.hpp"
 
@@ -85,17 +87,36 @@ struct frame_ref {
   frame_header header;
   std::size_t offset = 0;
   uint32_t size = 0;
+  bool in_extra = false; // in `extra`, else in `data`
 };
 
-/// Frames cut from one read of one inbound connection, for the delivery actor.
+/// Frames cut from one read of one inbound connection, for the delivery
+/// actor. `data` is the buffer the socket was read into (no copy); frames
+/// that began in an earlier read are copied whole into `extra`.
 struct frame_batch {
   caf::io::connection_handle connection;
   uint64_t stream = 0;      // the listener's serial number of the connection
   std::size_t charged = 0; // bytes counted against the listener's in-flight limit
   bool acks_wanted = false; // the sender said hello: ack it over TCP
+  bool read_buffer = false; // `data` is a socket read buffer (goes back sized)
   byte_buffer data;
+  byte_buffer extra;
   std::vector<frame_ref> frames;
+
+  const char* bytes_of(const frame_ref& f) const {
+    return (f.in_extra ? extra : data).data() + f.offset;
+  }
 };
+
+/// Gives a batch's buffers back to the pool they came from (a read buffer at
+/// its full size, so the listener can hand it to CAF as is).
+inline void recycle(buffer_pool& pool, frame_batch& b) {
+  if (b.read_buffer)
+    pool.give_sized(std::move(b.data), defaults::listener_read_size);
+  else
+    pool.give(std::move(b.data));
+  pool.give(std::move(b.extra));
+}
 
 } // namespace liner::msg
 

@@ -18,17 +18,6 @@ public:
   buffer_pool(std::size_t max_kept, std::size_t max_bytes)
     : max_kept_(max_kept), max_bytes_(max_bytes) {}
 
-  /// An empty buffer, with capacity if one was given back.
-  byte_buffer take() {
-    std::lock_guard<std::mutex> guard{mutex_};
-    if (free_.empty())
-      return {};
-    auto b = std::move(free_.back());
-    free_.pop_back();
-    bytes_ -= b.capacity();
-    return b;
-  }
-
   /// An empty buffer with room for at least `n` bytes (a kept one if one is
   /// big enough, else a new one).
   byte_buffer take(std::size_t n) {
@@ -43,16 +32,48 @@ public:
           break;
         }
     }
+    b.clear();
     b.reserve(n);
     return b;
   }
 
+  /// A buffer of exactly `n` bytes whose content is left over from its last
+  /// use (kept ones are given back at that size, see give_sized), so taking
+  /// it costs no zero-fill; a new one is zero-filled once.
+  byte_buffer take_sized(std::size_t n) {
+    {
+      std::lock_guard<std::mutex> guard{mutex_};
+      for (auto it = free_.rbegin(); it != free_.rend(); ++it)
+        if (it->size() == n) {
+          auto b = std::move(*it);
+          free_.erase(std::next(it).base());
+          bytes_ -= b.capacity();
+          return b;
+        }
+    }
+    return byte_buffer(n);
+  }
+
+  /// Keeps `b` for take_sized(n): grown back to `n` bytes here, on the
+  /// giver's thread, not on the taker's.
+  void give_sized(byte_buffer&& b, std::size_t n) {
+    if (b.capacity() < n)
+      return;
+    b.resize(n);
+    keep(std::move(b));
+  }
+
   /// Keeps `b` for reuse, emptied, if the pool has room for it.
   void give(byte_buffer&& b) {
-    auto cap = b.capacity();
-    if (cap == 0)
+    if (b.capacity() == 0)
       return;
     b.clear();
+    keep(std::move(b));
+  }
+
+private:
+  void keep(byte_buffer&& b) {
+    auto cap = b.capacity();
     std::lock_guard<std::mutex> guard{mutex_};
     if (free_.size() < max_kept_ && bytes_ + cap <= max_bytes_) {
       bytes_ += cap;
@@ -60,7 +81,6 @@ public:
     }
   }
 
-private:
   const std::size_t max_kept_;
   const std::size_t max_bytes_;
   std::mutex mutex_;
