@@ -1,0 +1,82 @@
+// What a workload function gets (a session: the library under test, the
+// run's parameters, the clients it created) and the few helpers over
+// endpoints that every liner workload uses.
+#pragma once
+
+#include "driver.hpp"
+#include "harness.hpp"
+#include "spec.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+/// The clients of one child run. Names and topics get the run's unique
+/// prefix, so runs on a shared PostgreSQL never meet. Clients still alive
+/// when the workload returns are deleted by teardown(), after the result is
+/// out (a hang or crash there is reported on its own).
+class session {
+public:
+  session(library& lib, const run_spec& spec) : lib_(lib), spec_(spec) {}
+  ~session() { teardown(); }
+
+  const run_spec& spec() const { return spec_; }
+  /// The topic of the client created with `role`.
+  std::string topic(const std::string& role) const { return spec_.prefix + role; }
+  /// A client named and topic'd after `role`, listening on `bind`.
+  endpoint& create(const std::string& role, const std::string& bind = "127.0.0.1:0");
+  /// Deletes one client now.
+  void destroy(endpoint& e);
+  /// Deletes the rest, last created first.
+  void teardown();
+
+  /// How long a wait for messages may go without progress.
+  clock::duration idle() const;
+
+private:
+  library& lib_;
+  const run_spec& spec_;
+  std::vector<std::unique_ptr<endpoint>> clients_;
+};
+
+/// Runs `e` or throws with its last error.
+void run_or_throw(endpoint& e, receive_fn on_receive, const std::string& what);
+/// A receive callback that feeds `c`.
+receive_fn counting(counter& c);
+/// A receive callback that drops everything.
+receive_fn ignoring();
+/// send_to, retried while the library answers busy; throws on another failure.
+void send_or_throw(endpoint& e, const std::string& topic, const payload& p, bool alo);
+/// Same with send_all. A busy answer may come after some copies were
+/// queued: the retry then duplicates them, and the counters drop duplicates.
+void send_all_or_throw(endpoint& e, const std::string& topic, const payload& p, bool alo);
+/// Sends warm-up messages (sequence 0, from `sender`) from `tx` to `topic`
+/// until `rx` got one: the route is up before anything is timed. Throws if
+/// none arrives within a minute.
+void warm_up(board& b, endpoint& tx, const std::string& topic, unsigned sender, counter& rx,
+             std::size_t size, bool alo);
+
+/// Delivery counts every result carries.
+void report_counts(run_result& r, uint64_t sent, const std::vector<const counter*>& rx);
+
+// -- the workloads (workloads/*.cpp, zmq_workloads.cpp) ----------------------------------
+
+run_result pair(session& s); // also burst and alo: they differ only in parameters
+run_result fanout(session& s);
+run_result manytoone(session& s);
+run_result pingpong(session& s);
+run_result first(session& s);
+run_result reconnect(session& s);
+run_result mesh(session& s);
+run_result drain(session& s);
+
+run_result zmq_pair(const run_spec& spec);
+run_result zmq_fanout(const run_spec& spec);
+run_result zmq_manytoone(const run_spec& spec);
+run_result zmq_pingpong(const run_spec& spec);
+run_result zmq_first(const run_spec& spec);
+run_result zmq_reconnect(const run_spec& spec);
+
+} // namespace bench

@@ -1,0 +1,244 @@
+// Latency over liner: round trips (pingpong), a new client's first message
+// (first), a listener's restart (reconnect).
+#include "../workload.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+namespace bench {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+double ms(clock::duration d) {
+  return seconds(d) * 1e3;
+}
+
+/// p50 and max of samples (ms) under `key`_p50_ms and `key`_max_ms.
+void median_and_max(run_result& r, const std::string& key, std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  r.figure(key + "_p50_ms", percentile(v, 0.5));
+  r.figure(key + "_max_ms", v.empty() ? 0 : v.back());
+}
+
+uint64_t seq_of(const char* data, std::size_t size) {
+  uint64_t v = 0;
+  if (payload_has_seq(size))
+    std::memcpy(&v, data, sizeof v);
+  return v;
+}
+
+} // namespace
+
+run_result pingpong(session& s) {
+  const run_spec& spec = s.spec();
+  // B answers every ping from inside its receive callback, with the same
+  // bytes, to A's topic; A's callback wakes the sender.
+  std::mutex echo_m;
+  std::string echo_error; // the first failed echo
+
+  auto& b = s.create("B");
+  std::string to_a = s.topic("A");
+  run_or_throw(
+    b,
+    [&](std::string_view, std::string_view, const char* data, std::size_t size) {
+      send_status st;
+      while ((st = b.send_to(to_a, data, size, spec.alo)) == send_status::busy)
+        std::this_thread::yield();
+      if (st == send_status::failed) {
+        std::lock_guard<std::mutex> g{echo_m};
+        if (echo_error.empty())
+          echo_error = b.last_error();
+      }
+    },
+    "B");
+  event reply;
+  std::atomic<uint64_t> reply_seq{0};
+  auto& a = s.create("A");
+  run_or_throw(
+    a,
+    [&](std::string_view, std::string_view, const char* data, std::size_t size) {
+      reply_seq.store(seq_of(data, size), std::memory_order_release);
+      reply.set();
+    },
+    "A");
+  std::string to_b = s.topic("B");
+  payload p{spec.size};
+
+  // A ping answered only once the route is up: repeat the first one until
+  // it comes back (replies carry the ping's number, so a late duplicate of
+  // it is not taken for a later reply; payloads under 8 bytes cannot tell).
+  uint64_t seq = 1;
+  p.stamp(0, seq);
+  bool up = false;
+  for (auto end = clock::now() + 60s; !up && clock::now() < end;) {
+    send_or_throw(a, to_b, p, spec.alo);
+    up = reply.wait_and_clear(500ms);
+  }
+  if (!up)
+    throw std::runtime_error("no reply to the first ping within 60 s");
+
+  uint64_t warm = std::max<uint64_t>(spec.count / 20, 1); // discarded round trips
+  std::vector<double> rtt_us;
+  rtt_us.reserve(spec.count);
+  for (uint64_t k = 0; k < warm + spec.count; ++k) {
+    p.stamp(0, ++seq);
+    auto t0 = clock::now();
+    send_or_throw(a, to_b, p, spec.alo);
+    do {
+      if (!reply.wait_and_clear(s.idle())) {
+        std::lock_guard<std::mutex> g{echo_m};
+        run_result r;
+        r.count("lost", 1);
+        r.lost(1, "ping got no reply (round trip " + std::to_string(k + 1) + ")"
+                    + (echo_error.empty() ? "" : "; echo failed: " + echo_error));
+        return r;
+      }
+    } while (payload_has_seq(spec.size) && reply_seq.load(std::memory_order_acquire) != seq);
+    if (k >= warm)
+      rtt_us.push_back(seconds(clock::now() - t0) * 1e6);
+  }
+  run_result r;
+  r.figure("rtt_mean_us", mean(rtt_us));
+  std::sort(rtt_us.begin(), rtt_us.end());
+  r.figure("rtt_p50_us", percentile(rtt_us, 0.5));
+  r.figure("rtt_p99_us", percentile(rtt_us, 0.99));
+  r.figure("rtt_p999_us", percentile(rtt_us, 0.999));
+  r.count("round_trips", static_cast<int64_t>(rtt_us.size()));
+  r.count("warm_up", static_cast<int64_t>(warm));
+  return r;
+}
+
+run_result first(session& s) {
+  const run_spec& spec = s.spec();
+  std::vector<double> first_ms, create_ms, run_ms;
+  payload p{spec.size};
+  p.stamp(0, 1);
+  for (uint64_t k = 0; k < spec.count; ++k) {
+    std::string n = std::to_string(k);
+    event got;
+    clock::time_point t1;
+    std::atomic<bool> seen{false};
+    auto& b = s.create("B" + n);
+    run_or_throw(
+      b,
+      [&](std::string_view, std::string_view, const char*, std::size_t) {
+        if (!seen.exchange(true)) {
+          t1 = clock::now();
+          got.set();
+        }
+      },
+      "B");
+    std::string to = s.topic("B" + n);
+    auto t0 = clock::now();
+    auto& a = s.create("A" + n);
+    auto created = clock::now();
+    run_or_throw(a, ignoring(), "A");
+    auto ran = clock::now();
+    // At-least-once (the catalog fixes it), so that a message sent before
+    // the route is up is not dropped; retried while the send itself fails
+    // (e.g. no address yet).
+    bool accepted = poll_until(
+      [&] { return a.send_to(to, p.data(), p.size(), spec.alo) == send_status::ok; }, 1ms, 30s);
+    if (!accepted)
+      throw std::runtime_error("send_to B never accepted within 30 s: " + a.last_error());
+    if (!got.wait_and_clear(s.idle())) {
+      run_result r;
+      r.lost(1, "first message never arrived (repeat " + std::to_string(k + 1) + ")");
+      return r;
+    }
+    first_ms.push_back(ms(t1 - t0));
+    create_ms.push_back(ms(created - t0));
+    run_ms.push_back(ms(ran - created));
+    s.destroy(a);
+    s.destroy(b);
+  }
+  run_result r;
+  median_and_max(r, "first", first_ms);
+  std::sort(create_ms.begin(), create_ms.end());
+  std::sort(run_ms.begin(), run_ms.end());
+  r.figure("create_p50_ms", percentile(create_ms, 0.5));
+  r.figure("run_p50_ms", percentile(run_ms, 0.5));
+  r.count("repeats", static_cast<int64_t>(first_ms.size()));
+  return r;
+}
+
+run_result reconnect(session& s) {
+  const run_spec& spec = s.spec();
+  // B listens on the same port every time, so A's route finds it again
+  // where it was (liner 1.4.1 retries the old address only).
+  std::string bind = "127.0.0.1:" + std::to_string(free_port());
+  auto& b = s.create("B", bind);
+  std::atomic<bool> armed{true};
+  clock::time_point t_first;
+  event arrived;
+  auto on_receive = [&](std::string_view, std::string_view, const char*, std::size_t) {
+    if (armed.exchange(false, std::memory_order_acq_rel)) {
+      t_first = clock::now();
+      arrived.set();
+    }
+  };
+  run_or_throw(b, on_receive, "B");
+  auto& a = s.create("A");
+  run_or_throw(a, ignoring(), "A");
+  std::string to = s.topic("B");
+
+  // A sends (best-effort: the catalog fixes it) every ~100 µs, whatever B is doing (the pacing is
+  // the workload, not a wait); failures while B is away are expected.
+  std::atomic<bool> stop_sending{false};
+  std::atomic<int64_t> sent{0}, failed{0};
+  std::thread sender{[&] {
+    payload p{spec.size};
+    auto next = clock::now();
+    for (uint64_t i = 1; !stop_sending.load(std::memory_order_relaxed); ++i) {
+      p.stamp(0, i);
+      (a.send_to(to, p.data(), p.size(), spec.alo) == send_status::ok ? sent : failed)++;
+      next = std::max(next + 100us, clock::now() - 1ms);
+      std::this_thread::sleep_until(next);
+    }
+  }};
+  struct joiner {
+    std::atomic<bool>& stop;
+    std::thread& t;
+    ~joiner() {
+      stop = true;
+      t.join();
+    }
+  } join_sender{stop_sending, sender};
+
+  run_result r;
+  if (!arrived.wait_and_clear(60s)) {
+    r.lost(1, "no message reached B before the first restart");
+    return r;
+  }
+  std::vector<double> restart_ms, stop_ms;
+  for (uint64_t k = 0; k < spec.count; ++k) {
+    auto t_stop = clock::now();
+    if (!b.stop())
+      throw std::runtime_error("stop of B failed: " + b.last_error());
+    stop_ms.push_back(ms(clock::now() - t_stop));
+    armed = true;
+    run_or_throw(b, on_receive, "B (restart " + std::to_string(k + 1) + ")");
+    auto t_run = clock::now();
+    if (!arrived.wait_and_clear(s.idle())) {
+      r.lost(1, "no message after restart " + std::to_string(k + 1));
+      break;
+    }
+    // A message may arrive while run() is still returning: that is 0.
+    restart_ms.push_back(std::max(0.0, ms(t_first - t_run)));
+  }
+  if (restart_ms.size() == spec.count) {
+    median_and_max(r, "reconnect", restart_ms);
+    std::sort(stop_ms.begin(), stop_ms.end());
+    r.figure("stop_p50_ms", percentile(stop_ms, 0.5));
+  }
+  r.count("restarts", static_cast<int64_t>(restart_ms.size()));
+  r.count("sent", sent);
+  r.count("send_failures", failed);
+  return r;
+}
+
+} // namespace bench
