@@ -17,6 +17,10 @@ namespace bench {
 /// prefix, so runs on a shared PostgreSQL never meet. Clients still alive
 /// when the workload returns are deleted by teardown(), after the result is
 /// out (a hang or crash there is reported on its own).
+///
+/// Whatever a receive callback touches must be made with hold(): it lives
+/// until the clients are gone, since a late message (a resent warm-up, a
+/// reply after a timeout) may still arrive after the workload returned.
 class session {
 public:
   session(library& lib, const run_spec& spec) : lib_(lib), spec_(spec) {}
@@ -32,18 +36,28 @@ public:
   /// Deletes the rest, last created first.
   void teardown();
 
+  /// A T that outlives every client of the session.
+  template <class T, class... Args>
+  T& hold(Args&&... args) {
+    auto p = std::make_shared<T>(std::forward<Args>(args)...);
+    T& ref = *p;
+    held_.push_back(std::move(p));
+    return ref;
+  }
+
   /// How long a wait for messages may go without progress.
   clock::duration idle() const;
 
 private:
   library& lib_;
   const run_spec& spec_;
+  std::vector<std::shared_ptr<void>> held_; // destroyed after clients_ (declared first)
   std::vector<std::unique_ptr<endpoint>> clients_;
 };
 
 /// Runs `e` or throws with its last error.
 void run_or_throw(endpoint& e, receive_fn on_receive, const std::string& what);
-/// A receive callback that feeds `c`.
+/// A receive callback that feeds `c` (made with session::hold).
 receive_fn counting(counter& c);
 /// A receive callback that drops everything.
 receive_fn ignoring();

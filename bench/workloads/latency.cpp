@@ -24,6 +24,10 @@ void median_and_max(run_result& r, const std::string& key, std::vector<double> v
   r.figure(key + "_max_ms", v.empty() ? 0 : v.back());
 }
 
+std::string format_seconds(clock::duration d) {
+  return std::to_string(static_cast<int>(seconds(d))) + " s";
+}
+
 uint64_t seq_of(const char* data, std::size_t size) {
   uint64_t v = 0;
   if (payload_has_seq(size))
@@ -37,32 +41,34 @@ run_result pingpong(session& s) {
   const run_spec& spec = s.spec();
   // B answers every ping from inside its receive callback, with the same
   // bytes, to A's topic; A's callback wakes the sender.
-  std::mutex echo_m;
-  std::string echo_error; // the first failed echo
-
+  struct shared {
+    std::mutex echo_m;
+    std::string echo_error; // the first failed echo
+    event reply;
+    std::atomic<uint64_t> reply_seq{0};
+  };
+  auto& st = s.hold<shared>();
   auto& b = s.create("B");
-  std::string to_a = s.topic("A");
   run_or_throw(
     b,
-    [&](std::string_view, std::string_view, const char* data, std::size_t size) {
-      send_status st;
-      while ((st = b.send_to(to_a, data, size, spec.alo)) == send_status::busy)
+    [&st, b = &b, to_a = s.topic("A"), alo = spec.alo](std::string_view, std::string_view,
+                                                        const char* data, std::size_t size) {
+      send_status sent;
+      while ((sent = b->send_to(to_a, data, size, alo)) == send_status::busy)
         std::this_thread::yield();
-      if (st == send_status::failed) {
-        std::lock_guard<std::mutex> g{echo_m};
-        if (echo_error.empty())
-          echo_error = b.last_error();
+      if (sent == send_status::failed) {
+        std::lock_guard<std::mutex> g{st.echo_m};
+        if (st.echo_error.empty())
+          st.echo_error = b->last_error();
       }
     },
     "B");
-  event reply;
-  std::atomic<uint64_t> reply_seq{0};
   auto& a = s.create("A");
   run_or_throw(
     a,
-    [&](std::string_view, std::string_view, const char* data, std::size_t size) {
-      reply_seq.store(seq_of(data, size), std::memory_order_release);
-      reply.set();
+    [&st](std::string_view, std::string_view, const char* data, std::size_t size) {
+      st.reply_seq.store(seq_of(data, size), std::memory_order_release);
+      st.reply.set();
     },
     "A");
   std::string to_b = s.topic("B");
@@ -76,7 +82,7 @@ run_result pingpong(session& s) {
   bool up = false;
   for (auto end = clock::now() + 60s; !up && clock::now() < end;) {
     send_or_throw(a, to_b, p, spec.alo);
-    up = reply.wait_and_clear(500ms);
+    up = st.reply.wait_and_clear(500ms);
   }
   if (!up)
     throw std::runtime_error("no reply to the first ping within 60 s");
@@ -89,15 +95,16 @@ run_result pingpong(session& s) {
     auto t0 = clock::now();
     send_or_throw(a, to_b, p, spec.alo);
     do {
-      if (!reply.wait_and_clear(s.idle())) {
-        std::lock_guard<std::mutex> g{echo_m};
+      if (!st.reply.wait_and_clear(s.idle())) {
+        std::lock_guard<std::mutex> g{st.echo_m};
         run_result r;
         r.count("lost", 1);
-        r.lost(1, "ping got no reply (round trip " + std::to_string(k + 1) + ")"
-                    + (echo_error.empty() ? "" : "; echo failed: " + echo_error));
+        r.lost(1, "ping got no reply within " + format_seconds(s.idle()) + " (round trip "
+                    + std::to_string(k + 1) + ")"
+                    + (st.echo_error.empty() ? "" : "; echo failed: " + st.echo_error));
         return r;
       }
-    } while (payload_has_seq(spec.size) && reply_seq.load(std::memory_order_acquire) != seq);
+    } while (payload_has_seq(spec.size) && st.reply_seq.load(std::memory_order_acquire) != seq);
     if (k >= warm)
       rtt_us.push_back(seconds(clock::now() - t0) * 1e6);
   }
@@ -119,16 +126,19 @@ run_result first(session& s) {
   p.stamp(0, 1);
   for (uint64_t k = 0; k < spec.count; ++k) {
     std::string n = std::to_string(k);
-    event got;
-    clock::time_point t1;
-    std::atomic<bool> seen{false};
+    struct arrival {
+      event got;
+      clock::time_point t1;
+      std::atomic<bool> seen{false};
+    };
+    auto& st = s.hold<arrival>();
     auto& b = s.create("B" + n);
     run_or_throw(
       b,
-      [&](std::string_view, std::string_view, const char*, std::size_t) {
-        if (!seen.exchange(true)) {
-          t1 = clock::now();
-          got.set();
+      [&st](std::string_view, std::string_view, const char*, std::size_t) {
+        if (!st.seen.exchange(true)) {
+          st.t1 = clock::now();
+          st.got.set();
         }
       },
       "B");
@@ -145,12 +155,13 @@ run_result first(session& s) {
       [&] { return a.send_to(to, p.data(), p.size(), spec.alo) == send_status::ok; }, 1ms, 30s);
     if (!accepted)
       throw std::runtime_error("send_to B never accepted within 30 s: " + a.last_error());
-    if (!got.wait_and_clear(s.idle())) {
+    if (!st.got.wait_and_clear(s.idle())) {
       run_result r;
-      r.lost(1, "first message never arrived (repeat " + std::to_string(k + 1) + ")");
+      r.lost(1, "first message did not arrive within " + format_seconds(s.idle()) + " (repeat "
+                  + std::to_string(k + 1) + ")");
       return r;
     }
-    first_ms.push_back(ms(t1 - t0));
+    first_ms.push_back(ms(st.t1 - t0));
     create_ms.push_back(ms(created - t0));
     run_ms.push_back(ms(ran - created));
     s.destroy(a);
@@ -172,13 +183,16 @@ run_result reconnect(session& s) {
   // where it was (liner 1.4.1 retries the old address only).
   std::string bind = "127.0.0.1:" + std::to_string(free_port());
   auto& b = s.create("B", bind);
-  std::atomic<bool> armed{true};
-  clock::time_point t_first;
-  event arrived;
-  auto on_receive = [&](std::string_view, std::string_view, const char*, std::size_t) {
-    if (armed.exchange(false, std::memory_order_acq_rel)) {
-      t_first = clock::now();
-      arrived.set();
+  struct arrival {
+    std::atomic<bool> armed{true}; // the next message is the first after a restart
+    clock::time_point t_first;
+    event arrived;
+  };
+  auto& st = s.hold<arrival>();
+  auto on_receive = [&st](std::string_view, std::string_view, const char*, std::size_t) {
+    if (st.armed.exchange(false, std::memory_order_acq_rel)) {
+      st.t_first = clock::now();
+      st.arrived.set();
     }
   };
   run_or_throw(b, on_receive, "B");
@@ -210,7 +224,7 @@ run_result reconnect(session& s) {
   } join_sender{stop_sending, sender};
 
   run_result r;
-  if (!arrived.wait_and_clear(60s)) {
+  if (!st.arrived.wait_and_clear(60s)) {
     r.lost(1, "no message reached B before the first restart");
     return r;
   }
@@ -220,15 +234,16 @@ run_result reconnect(session& s) {
     if (!b.stop())
       throw std::runtime_error("stop of B failed: " + b.last_error());
     stop_ms.push_back(ms(clock::now() - t_stop));
-    armed = true;
+    st.armed = true;
     run_or_throw(b, on_receive, "B (restart " + std::to_string(k + 1) + ")");
     auto t_run = clock::now();
-    if (!arrived.wait_and_clear(s.idle())) {
-      r.lost(1, "no message after restart " + std::to_string(k + 1));
+    if (!st.arrived.wait_and_clear(s.idle())) {
+      r.lost(1, "no message within " + format_seconds(s.idle()) + " after restart "
+                  + std::to_string(k + 1));
       break;
     }
     // A message may arrive while run() is still returning: that is 0.
-    restart_ms.push_back(std::max(0.0, ms(t_first - t_run)));
+    restart_ms.push_back(std::max(0.0, ms(st.t_first - t_run)));
   }
   if (restart_ms.size() == spec.count) {
     median_and_max(r, "reconnect", restart_ms);

@@ -11,8 +11,8 @@ using namespace std::chrono_literals;
 run_result mesh(session& s) {
   const run_spec& spec = s.spec();
   unsigned n = spec.peers;
-  board b;
-  std::vector<std::unique_ptr<counter>> got;
+  auto& b = s.hold<board>();
+  auto& got = s.hold<std::vector<std::unique_ptr<counter>>>();
   std::vector<endpoint*> peers;
   std::vector<std::string> topics;
 
@@ -89,8 +89,8 @@ run_result mesh(session& s) {
 
 run_result drain(session& s) {
   const run_spec& spec = s.spec();
-  board b;
-  counter got{b, 1, spec.size};
+  auto& b = s.hold<board>();
+  auto& got = s.hold<counter>(b, 1, spec.size);
   // B comes back on its old port: liner 1.4.1's sender retries that address.
   std::string bind = "127.0.0.1:" + std::to_string(free_port());
   auto& rx = s.create("B", bind);

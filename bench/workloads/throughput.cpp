@@ -39,8 +39,8 @@ std::vector<const counter*> views(const std::vector<std::unique_ptr<counter>>& c
 
 run_result pair(session& s) {
   const run_spec& spec = s.spec();
-  board b;
-  counter got{b, 1, spec.size};
+  auto& b = s.hold<board>();
+  auto& got = s.hold<counter>(b, 1, spec.size);
   // The receiver runs first: its address is in the catalog before A sends.
   auto& rx = s.create("B");
   run_or_throw(rx, counting(got), "B");
@@ -68,9 +68,9 @@ run_result pair(session& s) {
 
 run_result fanout(session& s) {
   const run_spec& spec = s.spec();
-  board b;
+  auto& b = s.hold<board>();
   std::string fan = s.topic("fan");
-  std::vector<std::unique_ptr<counter>> got;
+  auto& got = s.hold<std::vector<std::unique_ptr<counter>>>();
   for (unsigned i = 0; i < spec.peers; ++i) {
     got.push_back(std::make_unique<counter>(b, 1, spec.size));
     auto& rx = s.create("S" + std::to_string(i));
@@ -119,10 +119,8 @@ run_result fanout(session& s) {
 
 run_result manytoone(session& s) {
   const run_spec& spec = s.spec();
-  board b;
-  std::vector<std::unique_ptr<counter>> got;
-  got.push_back(std::make_unique<counter>(b, spec.peers, spec.size));
-  counter& c = *got.front();
+  auto& b = s.hold<board>();
+  auto& c = s.hold<counter>(b, spec.peers, spec.size);
   auto& rx = s.create("R");
   run_or_throw(rx, counting(c), "R");
   std::string to = s.topic("R");
@@ -152,7 +150,7 @@ run_result manytoone(session& s) {
   run_result r;
   if (all)
     r.figure("deliveries_per_s", static_cast<double>(total) / seconds(c.reached_at() - t0));
-  report_counts(r, total, views(got));
+  report_counts(r, total, {&c});
   return r;
 }
 
