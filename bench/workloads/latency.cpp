@@ -46,6 +46,7 @@ run_result pingpong(session& s) {
     std::string echo_error; // the first failed echo
     event reply;
     std::atomic<uint64_t> reply_seq{0};
+    std::atomic<uint64_t> pings{0}; // seen by B: tells a lost ping from a lost reply
   };
   auto& st = s.hold<shared>();
   auto& b = s.create("B");
@@ -53,6 +54,7 @@ run_result pingpong(session& s) {
     b,
     [&st, b = &b, to_a = s.topic("A"), alo = spec.alo](std::string_view, std::string_view,
                                                         const char* data, std::size_t size) {
+      st.pings.fetch_add(1, std::memory_order_relaxed);
       send_status sent;
       while ((sent = b->send_to(to_a, data, size, alo)) == send_status::busy)
         std::this_thread::yield();
@@ -77,10 +79,10 @@ run_result pingpong(session& s) {
   // A ping answered only once the route is up: repeat the first one until
   // it comes back (replies carry the ping's number, so a late duplicate of
   // it is not taken for a later reply; payloads under 8 bytes cannot tell).
-  uint64_t seq = 1;
+  uint64_t seq = 1, sent = 0;
   p.stamp(0, seq);
   bool up = false;
-  for (auto end = clock::now() + 60s; !up && clock::now() < end;) {
+  for (auto end = clock::now() + 60s; !up && clock::now() < end; ++sent) {
     send_or_throw(a, to_b, p, spec.alo);
     up = st.reply.wait_and_clear(500ms);
   }
@@ -94,13 +96,15 @@ run_result pingpong(session& s) {
     p.stamp(0, ++seq);
     auto t0 = clock::now();
     send_or_throw(a, to_b, p, spec.alo);
+    ++sent;
     do {
       if (!st.reply.wait_and_clear(s.idle())) {
         std::lock_guard<std::mutex> g{st.echo_m};
         run_result r;
         r.count("lost", 1);
         r.lost(1, "ping got no reply within " + format_seconds(s.idle()) + " (round trip "
-                    + std::to_string(k + 1) + ")"
+                    + std::to_string(k + 1) + "; B received " + std::to_string(st.pings.load())
+                    + " of " + std::to_string(sent) + " pings)"
                     + (st.echo_error.empty() ? "" : "; echo failed: " + st.echo_error));
         return r;
       }
