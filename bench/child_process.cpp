@@ -37,7 +37,8 @@ struct fd_guard {
   throw std::runtime_error(what + ": " + std::strerror(errno));
 }
 
-pid_t spawn(const std::vector<std::string>& argv, int result_fd, const std::string& log_path) {
+pid_t spawn(const std::string& program, const std::vector<std::string>& argv, int result_fd,
+            const std::string& log_path) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -49,26 +50,26 @@ pid_t spawn(const std::vector<std::string>& argv, int result_fd, const std::stri
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+  int rc = posix_spawn(&pid, program.c_str(), &fa, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) {
     errno = rc;
-    sys_fail("posix_spawn " + argv[0]);
+    sys_fail("posix_spawn " + program);
   }
   return pid;
 }
 
 } // namespace
 
-child_outcome run_child_process(const std::vector<std::string>& argv, const std::string& log_path,
-                                double timeout_s) {
+child_outcome run_child_process(const std::string& program, const std::vector<std::string>& argv,
+                                const std::string& log_path, double timeout_s) {
   using sclock = std::chrono::steady_clock;
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0)
     sys_fail("pipe2");
   fd_guard rd{p[0]}, wr{p[1]};
   auto start = sclock::now();
-  pid_t pid = spawn(argv, wr.fd, log_path);
+  pid_t pid = spawn(program, argv, wr.fd, log_path);
   wr.reset(); // only the child writes now: EOF when it is gone
   // A pidfd turns "the child exited" into something poll() waits for.
   fd_guard pidfd{static_cast<int>(syscall(SYS_pidfd_open, pid, 0))};

@@ -17,12 +17,12 @@ struct child_outcome {
   double wall_s = 0;
 };
 
-/// Runs argv[0] with `argv` (posix_spawn: no copy of this process's memory
-/// counts towards the child's peak RSS), fd 3 a pipe to us, stdout and
-/// stderr into `log_path`, stdin /dev/null. Throws std::runtime_error if it
-/// cannot be started.
-child_outcome run_child_process(const std::vector<std::string>& argv, const std::string& log_path,
-                                double timeout_s);
+/// Runs `program` with `argv` (posix_spawn: no copy of this process's
+/// memory counts towards the child's peak RSS), fd 3 a pipe to us, stdout
+/// and stderr into `log_path`, stdin /dev/null. Throws std::runtime_error
+/// if it cannot be started.
+child_outcome run_child_process(const std::string& program, const std::vector<std::string>& argv,
+                                const std::string& log_path, double timeout_s);
 
 /// The last `n` lines of a file, each cut to 300 characters.
 std::string tail_of(const std::string& path, int n);

@@ -79,14 +79,6 @@ run_record classify(const child_outcome& c, double timeout_s) {
   return rec;
 }
 
-std::string self_exe() {
-  std::error_code ec;
-  auto p = fs::read_symlink("/proc/self/exe", ec);
-  if (ec)
-    throw std::runtime_error("cannot find this program (/proc/self/exe)");
-  return p.string();
-}
-
 run_record run_one(const options& o, const case_spec& c, const subject& who, int round,
                    unsigned serial) {
   temp_dir dir;
@@ -109,7 +101,10 @@ run_record run_one(const options& o, const case_spec& c, const subject& who, int
     spec.store.location = dir.path + "/liner.db";
   }
   std::string log = dir.path + "/child.log";
-  auto outcome = run_child_process({self_exe(), "--child", to_json(spec).dump()}, log, o.timeout_s);
+  // /proc/self/exe is this very program even if the build replaced the file
+  // meanwhile, so every child of a run is the same liner-bench.
+  auto outcome = run_child_process("/proc/self/exe", {"liner-bench", "--child", to_json(spec).dump()},
+                                   log, o.timeout_s);
   run_record rec = classify(outcome, o.timeout_s);
   rec.round = round;
   if (failed(rec) || rec.result.status == "unsupported")
