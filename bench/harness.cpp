@@ -6,7 +6,6 @@
 #include <fstream>
 #include <numeric>
 #include <stdexcept>
-#include <thread>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -140,11 +139,26 @@ void counter::on_message(const char* data, std::size_t size) {
   }
 }
 
-uint64_t total_fresh(const std::vector<std::unique_ptr<counter>>& cs) {
+uint64_t total_fresh(const counters& cs) {
   uint64_t n = 0;
   for (auto& c : cs)
     n += c->fresh();
   return n;
+}
+
+bool all_reached(const counters& cs) {
+  return std::all_of(cs.begin(), cs.end(), [](auto& c) { return c->reached(); });
+}
+
+bool all_warm_from(const counters& cs, unsigned sender) {
+  return std::all_of(cs.begin(), cs.end(), [&](auto& c) { return c->warm_from(sender); });
+}
+
+clock::time_point latest_reached(const counters& cs) {
+  clock::time_point t{};
+  for (auto& c : cs)
+    t = std::max(t, c->reached_at());
+  return t;
 }
 
 void event::set() {
@@ -173,6 +187,24 @@ void gate::open() {
 void gate::wait() {
   std::unique_lock<std::mutex> g{m_};
   cv_.wait(g, [&] { return open_; });
+}
+
+background::background(std::function<void(const std::atomic<bool>&)> fn)
+  : t_([this, fn = std::move(fn)] { fn(stop_); }) {}
+
+background::~background() {
+  stop_ = true;
+  t_.join();
+}
+
+void paced(const std::atomic<bool>& stop, clock::duration period,
+           const std::function<void(uint64_t)>& fn) {
+  auto next = clock::now();
+  for (uint64_t i = 1; !stop.load(std::memory_order_relaxed); ++i) {
+    fn(i);
+    next = std::max(next + period, clock::now() - period);
+    std::this_thread::sleep_until(next);
+  }
 }
 
 bool poll_until(const std::function<bool()>& pred, clock::duration interval, clock::duration limit) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace bench {
@@ -113,8 +114,15 @@ private:
   std::atomic<uint64_t> out_of_order_{0};
 };
 
+/// The counters of several receivers (fanout's subscribers, mesh's peers).
+using counters = std::vector<std::unique_ptr<counter>>;
 /// Sum of fresh() over counters: the usual progress() of wait_progress.
-uint64_t total_fresh(const std::vector<std::unique_ptr<counter>>& cs);
+uint64_t total_fresh(const counters& cs);
+bool all_reached(const counters& cs);
+/// Every one got a warm-up message from `sender`.
+bool all_warm_from(const counters& cs, unsigned sender);
+/// When the last of them reached its target.
+clock::time_point latest_reached(const counters& cs);
 
 /// A one-shot (rearmable) signal from a callback thread to a waiting one.
 class event {
@@ -140,6 +148,25 @@ private:
   std::condition_variable cv_;
   bool open_ = false;
 };
+
+/// A thread running fn(stop) from construction; the destructor sets stop
+/// and joins it.
+class background {
+public:
+  explicit background(std::function<void(const std::atomic<bool>& stop)> fn);
+  ~background();
+  background(const background&) = delete;
+  background& operator=(const background&) = delete;
+
+private:
+  std::atomic<bool> stop_{false};
+  std::thread t_;
+};
+
+/// Calls fn(i) for i = 1, 2, ... about every `period` until `stop`: the
+/// deliberate send pacing of reconnect (a late call is not made up for).
+void paced(const std::atomic<bool>& stop, clock::duration period,
+           const std::function<void(uint64_t)>& fn);
 
 /// For state nothing can notify about (what a store holds): checks pred()
 /// every `interval` until it holds or `limit` passed. Returns pred().

@@ -7,6 +7,7 @@
 #include "harness.hpp"
 #include "spec.hpp"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,8 +73,31 @@ void send_all_or_throw(endpoint& e, const std::string& topic, const payload& p, 
 void warm_up(board& b, endpoint& tx, const std::string& topic, unsigned sender, counter& rx,
              std::size_t size, bool alo);
 
-/// Delivery counts every result carries.
-void report_counts(run_result& r, uint64_t sent, const std::vector<const counter*>& rx);
+// -- figures and counts shared by the liner and ZeroMQ variants -------------------------
+
+/// Delivery counts every result carries (sent, received, lost, out of
+/// order, duplicates); loss or disorder makes the run fail.
+void report_counts(run_result& r, uint64_t sent, const counters& rx);
+void report_counts(run_result& r, uint64_t sent, const counter& rx);
+/// Throughput of a timed burst of `messages` sends (`deliveries` arrivals,
+/// more than messages with send_all): t0 before the first send, `sent` when
+/// the last send returned, `last` when the last message arrived.
+void burst_figures(run_result& r, uint64_t messages, uint64_t deliveries, std::size_t size,
+                   clock::time_point t0, clock::time_point sent, clock::time_point last);
+/// The timed part of pair, burst, alo and fanout, over liner and ZeroMQ
+/// alike: every receiver expects spec.count messages, send(p) is called for
+/// each (p stamped with its sequence number), then figures and counts.
+void timed_burst(run_result& r, const run_spec& spec, board& b, const counters& rx,
+                 const std::function<void(const payload&)>& send, clock::duration idle);
+/// The timed part of manytoone: spec.peers threads each send spec.count
+/// messages (stamped with the thread's index) with send(i, p) to the one
+/// receiver that `rx` counts.
+void timed_fan_in(run_result& r, const run_spec& spec, board& b, counter& rx,
+                  const std::function<void(unsigned, const payload&)>& send, clock::duration idle);
+/// Round trips (µs): mean, p50, p99, p99.9.
+void rtt_figures(run_result& r, std::vector<double> rtt_us);
+/// `key`_p50_ms and `key`_max_ms of samples in ms.
+void median_and_max(run_result& r, const std::string& key, std::vector<double> ms);
 
 // -- the workloads (workloads/*.cpp, zmq_workloads.cpp) ----------------------------------
 

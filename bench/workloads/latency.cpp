@@ -17,13 +17,6 @@ double ms(clock::duration d) {
   return seconds(d) * 1e3;
 }
 
-/// p50 and max of samples (ms) under `key`_p50_ms and `key`_max_ms.
-void median_and_max(run_result& r, const std::string& key, std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  r.figure(key + "_p50_ms", percentile(v, 0.5));
-  r.figure(key + "_max_ms", v.empty() ? 0 : v.back());
-}
-
 std::string format_seconds(clock::duration d) {
   return std::to_string(static_cast<int>(seconds(d))) + " s";
 }
@@ -113,12 +106,7 @@ run_result pingpong(session& s) {
       rtt_us.push_back(seconds(clock::now() - t0) * 1e6);
   }
   run_result r;
-  r.figure("rtt_mean_us", mean(rtt_us));
-  std::sort(rtt_us.begin(), rtt_us.end());
-  r.figure("rtt_p50_us", percentile(rtt_us, 0.5));
-  r.figure("rtt_p99_us", percentile(rtt_us, 0.99));
-  r.figure("rtt_p999_us", percentile(rtt_us, 0.999));
-  r.count("round_trips", static_cast<int64_t>(rtt_us.size()));
+  rtt_figures(r, std::move(rtt_us));
   r.count("warm_up", static_cast<int64_t>(warm));
   return r;
 }
@@ -204,28 +192,16 @@ run_result reconnect(session& s) {
   run_or_throw(a, ignoring(), "A");
   std::string to = s.topic("B");
 
-  // A sends (best-effort: the catalog fixes it) every ~100 µs, whatever B is doing (the pacing is
-  // the workload, not a wait); failures while B is away are expected.
-  std::atomic<bool> stop_sending{false};
+  // A sends (best-effort: the catalog fixes it) every ~100 µs, whatever B
+  // is doing; failures while B is away are expected.
   std::atomic<int64_t> sent{0}, failed{0};
-  std::thread sender{[&] {
+  background sender{[&](const std::atomic<bool>& stop) {
     payload p{spec.size};
-    auto next = clock::now();
-    for (uint64_t i = 1; !stop_sending.load(std::memory_order_relaxed); ++i) {
+    paced(stop, 100us, [&](uint64_t i) {
       p.stamp(0, i);
       (a.send_to(to, p.data(), p.size(), spec.alo) == send_status::ok ? sent : failed)++;
-      next = std::max(next + 100us, clock::now() - 1ms);
-      std::this_thread::sleep_until(next);
-    }
+    });
   }};
-  struct joiner {
-    std::atomic<bool>& stop;
-    std::thread& t;
-    ~joiner() {
-      stop = true;
-      t.join();
-    }
-  } join_sender{stop_sending, sender};
 
   run_result r;
   if (!st.arrived.wait_and_clear(60s)) {

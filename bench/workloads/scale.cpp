@@ -12,7 +12,7 @@ run_result mesh(session& s) {
   const run_spec& spec = s.spec();
   unsigned n = spec.peers;
   auto& b = s.hold<board>();
-  auto& got = s.hold<std::vector<std::unique_ptr<counter>>>();
+  auto& got = s.hold<counters>();
   std::vector<endpoint*> peers;
   std::vector<std::string> topics;
 
@@ -63,27 +63,19 @@ run_result mesh(session& s) {
       }
     },
     [&] { t1 = clock::now(); });
-  bool all = wait_progress(
-    b, [&] { return std::all_of(got.begin(), got.end(), [](auto& c) { return c->reached(); }); },
-    [&] { return total_fresh(got); }, s.idle());
+  bool all = wait_progress(b, [&] { return all_reached(got); }, [&] { return total_fresh(got); },
+                           s.idle());
 
   run_result r;
   r.figure("setup_ms", seconds(setup - t0) * 1e3);
   r.figure("rss_per_peer_kib", static_cast<double>(rss_after) / n);
   r.figure("rss_growth_per_peer_kib", static_cast<double>(rss_after - rss_before) / n);
   uint64_t deliveries = per_peer * n;
-  if (all) {
-    clock::time_point last{};
-    for (auto& c : got)
-      last = std::max(last, c->reached_at());
-    r.figure("deliveries_per_s", static_cast<double>(deliveries) / seconds(last - t1));
-  }
+  if (all)
+    r.figure("deliveries_per_s", static_cast<double>(deliveries) / seconds(latest_reached(got) - t1));
   r.count("rss_before_kib", rss_before);
   r.count("rss_after_setup_kib", rss_after);
-  std::vector<const counter*> views;
-  for (auto& c : got)
-    views.push_back(c.get());
-  report_counts(r, deliveries, views);
+  report_counts(r, deliveries, got);
   return r;
 }
 
@@ -139,7 +131,7 @@ run_result drain(session& s) {
   r.count("stored_when_back", stored);
   r.count("rss_after_send_kib", rss_sent);
   r.count("rss_after_drain_kib", rss_kib());
-  report_counts(r, spec.count, {&got});
+  report_counts(r, spec.count, got);
   return r;
 }
 
