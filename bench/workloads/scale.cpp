@@ -123,7 +123,10 @@ run_result drain(session& s) {
   got.expect(spec.count);
   auto t0 = clock::now();
   run_or_throw(rx, counting(got), "B (back)");
-  bool all = wait_progress(b, [&] { return got.reached(); }, [&] { return got.fresh(); }, s.idle());
+  // The first delivery may wait for a reconnect (every 10 s in liner 1.4.1)
+  // and for the whole stored queue to be read back: a minute of patience.
+  auto idle = std::max<clock::duration>(s.idle(), 60s);
+  bool all = wait_progress(b, [&] { return got.reached(); }, [&] { return got.fresh(); }, idle);
 
   if (all) {
     double secs = seconds(got.reached_at() - t0);
