@@ -38,7 +38,9 @@ pg_schema::pg_schema(const std::string& base_url, const std::string& name)
 
 pg_schema::~pg_schema() {
   try {
-    exec(base_url_, "SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS " + name_ + " CASCADE");
+    // client_min_messages: no NOTICE per dropped table on stderr.
+    exec(base_url_, "SET client_min_messages = warning; SET lock_timeout = '10s'; "
+                    "DROP SCHEMA IF EXISTS " + name_ + " CASCADE");
   } catch (const std::exception& e) {
     std::cerr << "liner-bench: warning: " << e.what();
   }
