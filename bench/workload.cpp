@@ -25,7 +25,11 @@ void session::teardown() {
 }
 
 clock::duration session::idle() const {
-  return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(spec_.idle_s));
+  return idle_of(spec_);
+}
+
+clock::duration idle_of(const run_spec& spec) {
+  return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(spec.idle_s));
 }
 
 void run_or_throw(endpoint& e, receive_fn on_receive, const std::string& what) {

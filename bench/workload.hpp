@@ -58,6 +58,9 @@ private:
 
 /// Runs `e` or throws with its last error.
 void run_or_throw(endpoint& e, receive_fn on_receive, const std::string& what);
+/// spec.idle_s as a duration: how long a wait for messages may go without progress.
+clock::duration idle_of(const run_spec& spec);
+
 /// A receive callback that feeds `c` (made with session::hold).
 receive_fn counting(counter& c);
 /// A receive callback that drops everything.

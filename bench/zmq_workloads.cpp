@@ -14,10 +14,6 @@ using namespace bench::zmq;
 
 namespace {
 
-clock::duration idle_of(const run_spec& spec) {
-  return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(spec.idle_s));
-}
-
 void warm_or_throw(board& b, const std::function<void()>& sweep, const std::function<bool()>& settled) {
   if (!settle(b, sweep, settled, 200ms, 60s))
     throw std::runtime_error("zmq warm-up: nothing arrived within 60 s");
