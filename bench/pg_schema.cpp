@@ -1,0 +1,49 @@
+#include "pg_schema.hpp"
+
+#include <libpq-fe.h>
+
+#include <iostream>
+#include <memory>
+#include <stdexcept>
+
+namespace bench {
+
+namespace {
+
+// Adds options=-csearch_path=<schema> to a libpq URL or key=value string
+// (the same rule as the tests' url_with_schema).
+std::string url_with_schema(const std::string& url, const std::string& schema) {
+  bool uri = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+  if (uri)
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D"
+           + schema;
+  return url + " options='-csearch_path=" + schema + "'";
+}
+
+void exec(const std::string& url, const std::string& sql) {
+  std::unique_ptr<PGconn, decltype(&PQfinish)> c{PQconnectdb(url.c_str()), &PQfinish};
+  if (PQstatus(c.get()) != CONNECTION_OK)
+    throw std::runtime_error("PostgreSQL: cannot connect: " + std::string(PQerrorMessage(c.get())));
+  std::unique_ptr<PGresult, decltype(&PQclear)> r{PQexec(c.get(), sql.c_str()), &PQclear};
+  if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+    throw std::runtime_error("PostgreSQL: " + sql + ": " + PQerrorMessage(c.get()));
+}
+
+} // namespace
+
+pg_schema::pg_schema(const std::string& base_url, const std::string& name)
+  : base_url_(base_url), name_(name), url_(url_with_schema(base_url, name)) {
+  exec(base_url_, "CREATE SCHEMA " + name_);
+}
+
+pg_schema::~pg_schema() {
+  try {
+    // client_min_messages: no NOTICE per dropped table on stderr.
+    exec(base_url_, "SET client_min_messages = warning; SET lock_timeout = '10s'; "
+                    "DROP SCHEMA IF EXISTS " + name_ + " CASCADE");
+  } catch (const std::exception& e) {
+    std::cerr << "liner-bench: warning: " << e.what();
+  }
+}
+
+} // namespace bench
