@@ -75,8 +75,8 @@ result<void> client_core::run(receive_callback on_receive) {
   }
 
   thread_logger_scope scope; // spawns
-  auto batches = std::make_shared<buffer_pool>(
-    defaults::spare_read_buffers, defaults::spare_read_buffers * 2 * defaults::listener_read_size);
+  auto batches = std::make_shared<buffer_pool>(defaults::spare_read_buffers,
+                                               defaults::spare_read_bytes);
   auto credit = std::make_shared<listener_credit>();
   auto open = std::make_shared<std::atomic<std::size_t>>(0);
   delivery_stopping_ = std::make_shared<std::atomic<bool>>(false);

@@ -14,7 +14,6 @@
 
 #include <liner/error_code.hpp>
 #include "runtime/buffer_pool.hpp"
-#include "runtime/defaults.hpp"
 #include "runtime/frame_codec.hpp"
 #include "runtime/internal_event.hpp"
 
@@ -109,10 +108,12 @@ struct frame_batch {
 };
 
 /// Gives a batch's buffers back to the pool they came from (a read buffer at
-/// its full size, so the listener can hand it to CAF as is).
+/// the size it had as CAF's, so the listener can hand it to CAF as is).
 inline void recycle(buffer_pool& pool, frame_batch& b) {
-  if (b.read_buffer)
-    pool.give_sized(std::move(b.data), defaults::listener_read_size);
+  if (b.read_buffer) {
+    auto size = b.data.capacity();
+    pool.give_sized(std::move(b.data), size);
+  }
   else
     pool.give(std::move(b.data));
   pool.give(std::move(b.extra));

@@ -439,29 +439,11 @@ void write_outbox(route_broker* self) {
     auto chunk = route->take_outbox();
     if (chunk.empty())
       break;
-    if (st.unsent == 0 && !write_now(self, chunk))
-      continue; // the socket took it all
     st.unsent += chunk.size();
     buf.swap(chunk); // chunk: CAF's spent buffer now
     outbox::spares().give(std::move(chunk));
     self->flush(st.hdl); // an idle stream starts writing and frees wr_buf again
   }
-}
-
-// CAF has nothing to write on the stream: the chunk goes to the socket at
-// once, this very turn, instead of after CAF registered for and got a write
-// event (two epoll_ctl calls and a loop turn per message when traffic is
-// sparse: most of a round trip's cost). False when the socket took it all
-// (the chunk is back in the pool); else `chunk` holds what is left for CAF.
-bool write_now(route_broker* self, byte_buffer& chunk) {
-  auto n = net::send_now(self->state.fd, chunk.data(), chunk.size());
-  if (n == static_cast<long>(chunk.size())) {
-    outbox::spares().give(std::move(chunk));
-    return false;
-  }
-  if (n > 0) // the socket is full: CAF writes the rest when it can
-    chunk.erase(chunk.begin(), chunk.begin() + n);
-  return true; // (an error: CAF's write reports the broken stream)
 }
 
 void put(route_broker* self, const char* p, std::size_t n) {

@@ -78,9 +78,6 @@ void finish_stop(route_broker* self);
 // -- route_actor.cpp --------------------------------------------------------------------
 
 void write_outbox(route_broker* self);
-/// Writes a chunk straight to the socket while CAF has nothing pending on it;
-/// false if the socket took it all, else the chunk keeps the rest for CAF.
-bool write_now(route_broker* self, byte_buffer& chunk);
 /// Appends bytes to the stream's write buffer (through TLS when it has it)
 /// and counts them as unsent; the caller flushes.
 void put(route_broker* self, const char* p, std::size_t n);

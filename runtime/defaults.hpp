@@ -81,12 +81,15 @@ inline constexpr std::size_t listener_max_in_flight = 8u * 1024u * 1024u;
 inline constexpr std::chrono::milliseconds accept_backoff_first = 10ms;
 /// Longest pause of accepting while out of file descriptors.
 inline constexpr std::chrono::milliseconds accept_backoff_max = 1000ms;
-/// Bytes a listener reads from one inbound stream at a time.
-inline constexpr std::size_t listener_read_size = 256u * 1024u;
-/// Read buffers a client's listener and delivery actor keep for reuse.
-inline constexpr std::size_t spare_read_buffers = 8;
-/// Bytes a route reads (acks) from its stream at a time.
-inline constexpr std::size_t route_read_size = 64u * 1024u;
+/// Bytes a listener reads from one inbound stream at a time (each stream
+/// keeps a buffer of this size, and each batch in flight holds one).
+inline constexpr std::size_t listener_read_size = 64u * 1024u;
+/// Read buffers a client's listener and delivery actor keep for reuse, and
+/// their bytes in all.
+inline constexpr std::size_t spare_read_buffers = 32;
+inline constexpr std::size_t spare_read_bytes = 4u * 1024u * 1024u;
+/// Bytes a route reads (acks, 25-byte frames) from its stream at a time.
+inline constexpr std::size_t route_read_size = 4u * 1024u;
 /// Acks are written to the store at most this long after a delivery.
 inline constexpr std::chrono::milliseconds ack_flush_period = 20ms;
 /// Frames delivered inside one batch before the listener acks them.
