@@ -1,5 +1,7 @@
 #include "harness.hpp"
 
+#include "runtime/net_address.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -264,20 +266,7 @@ long rss_kib() {
 }
 
 unsigned free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0)
-    throw std::runtime_error("socket() failed");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0
-      || getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    close(fd);
-    throw std::runtime_error("cannot find a free port");
-  }
-  close(fd);
-  return ntohs(a.sin_port);
+  return liner::net::free_loopback_port();
 }
 
 } // namespace bench

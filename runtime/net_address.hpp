@@ -36,6 +36,11 @@ std::optional<endpoint> local_endpoint(int fd);
 int connect_with_timeout(const std::string& host_port, std::chrono::milliseconds timeout,
                          std::string& error, bool* refused = nullptr);
 
+/// A TCP port of 127.0.0.1 that was free a moment ago (bound to port 0 and
+/// released), for tools and tests that must name a port before binding.
+/// Throws std::runtime_error if no socket can be bound.
+uint16_t free_loopback_port();
+
 /// Turns Nagle's algorithm off (small frames such as acks go out at once).
 void set_nodelay(int fd);
 

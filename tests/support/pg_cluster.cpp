@@ -2,6 +2,7 @@
 
 #include "support/child_process.hpp"
 #include "support/test_backends.hpp"
+#include "runtime/net_address.hpp"
 
 #include <pqxx/pqxx>
 
@@ -29,20 +30,7 @@ namespace liner::test {
 namespace fs = std::filesystem;
 
 int free_local_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0)
-    throw std::runtime_error("socket failed");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0
-      || getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    close(fd);
-    throw std::runtime_error("cannot find a free port");
-  }
-  close(fd);
-  return ntohs(a.sin_port);
+  return liner::net::free_loopback_port();
 }
 
 namespace {
