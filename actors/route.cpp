@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <random>
 
-#include "runtime/defaults.hpp"
 #include "runtime/knobs.hpp"
 
 namespace liner {
