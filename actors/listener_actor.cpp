@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/broker_exit.hpp"
 #include "actors/inbound_budget.hpp"
 #include "actors/messages.hpp"
 #include "actors/route.hpp"
@@ -266,6 +267,7 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
 }
 
 caf::behavior listener_actor(listener_broker* self, listener_context ctx) {
+  close_mailbox_on_exit(self);
   auto& st = self->state;
   st.secret = std::move(ctx.secret);
   st.own_name = std::move(ctx.own_name);

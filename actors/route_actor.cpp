@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "actors/broker_exit.hpp"
 #include "actors/route_broker.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net_address.hpp"
@@ -269,6 +270,7 @@ void on_challenge(route_broker* self, const frame_view& f) {
 }
 
 caf::behavior route_actor(route_broker* self, route_context ctx) {
+  close_mailbox_on_exit(self); // its store requests' timeouts outlive it
   self->state.ctx = std::move(ctx);
   start_connect(self);
   return {

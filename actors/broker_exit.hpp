@@ -1,0 +1,37 @@
+// Ending a CAF 0.17 broker without leaking it.
+//
+// A broker's cleanup (abstract_broker::cleanup) skips scheduled_actor's: it
+// neither closes nor drains the mailbox. A message that reaches a broker
+// after it quit stays in the mailbox until the broker is destroyed, and when
+// that message's sender is the broker itself, it never is: the element holds
+// a strong reference to its own mailbox's owner. CAF creates exactly such
+// messages: the timeout of a request (sender: the requester) fires whether
+// or not the answer came, and a broker that quits just then keeps it. Closing
+// and draining the mailbox when the broker exits breaks the cycle; later
+// messages are then refused (requests bounced) as for any other actor.
+#pragma once
+
+#include <caf/detail/sync_request_bouncer.hpp>
+#include <caf/error.hpp>
+#include <caf/io/abstract_broker.hpp>
+
+namespace liner {
+
+/// Call once from the broker's own behavior factory.
+inline void close_mailbox_on_exit(caf::io::abstract_broker* self) {
+  // Attachables run inside the broker's cleanup, on its thread, while it is
+  // alive: the raw pointer cannot dangle.
+  self->attach_functor([self](const caf::error& reason) {
+    auto& box = self->mailbox();
+    if (box.closed())
+      return;
+    box.close();
+    self->get_normal_queue().flush_cache();
+    self->get_urgent_queue().flush_cache();
+    caf::detail::sync_request_bouncer bounce{reason};
+    while (box.queue().new_round(1000, bounce).consumed_items)
+      ; // drops every element (and answers requests with the exit reason)
+  });
+}
+
+} // namespace liner
