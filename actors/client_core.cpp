@@ -121,15 +121,10 @@ result<void> client_core::send_to(const std::string& topic, const void* data, st
                                   bool alo) {
   if (auto checked = check_send("send_to", topic, size); !checked)
     return checked;
-  auto route = routes_.route_for(topic, alo);
-  if (!route)
-    return route.error();
-  if (!*route)
-    return fail(error_code::store, "ensure_send_route failed");
-  auto key = routes_.topic_key(topic);
-  if (!key)
-    return key.error();
-  switch (enqueue(*route, *key, data, size, alo)) {
+  auto target = routes_.target_for(topic, alo);
+  if (!target)
+    return target.error();
+  switch (enqueue(target->route, target->key, data, size, alo)) {
     case enqueue_result::ok:
       return {};
     case enqueue_result::busy:
@@ -143,17 +138,27 @@ result<void> client_core::send_all(const std::string& topic, const void* data, s
                                    bool alo) {
   if (auto checked = check_send("send_all", topic, size); !checked)
     return checked;
-  auto routes = routes_.routes_for(topic, alo, true);
-  if (!routes)
-    return routes.error();
-  auto key = routes_.topic_key(topic);
-  if (!key)
-    return key.error();
+  int32_t key = 0;
   bool busy = false, failed = false;
-  for (auto& route : *routes) {
-    auto res = route ? enqueue(route, *key, data, size, alo) : enqueue_result::closed;
+  auto send = [&](const route_ptr& route) {
+    auto res = route ? enqueue(route, key, data, size, alo) : enqueue_result::closed;
     busy |= res == enqueue_result::busy;
     failed |= res == enqueue_result::closed;
+  };
+  // Once the topic and its routes are known: no lock, no allocation.
+  auto known = routes_.known_key(topic);
+  if (known)
+    key = *known;
+  if (!known || !routes_.each_carrying(topic, send)) {
+    auto routes = routes_.routes_for(topic, alo, true);
+    if (!routes)
+      return routes.error();
+    auto found = routes_.topic_key(topic);
+    if (!found)
+      return found.error();
+    key = *found;
+    for (auto& route : *routes)
+      send(route);
   }
   if (busy)
     return fail(error_code::busy, "send queue full");

@@ -3,6 +3,7 @@
 #include <caf/send.hpp>
 
 #include <algorithm>
+#include <atomic>
 
 #include "actors/actor_runtime.hpp"
 #include "actors/messages.hpp"
@@ -11,8 +12,33 @@
 
 namespace liner {
 
+namespace {
+
+uint64_t next_router_serial() {
+  static std::atomic<uint64_t> last{0};
+  return ++last;
+}
+
+// What target_for answered last on this thread, and the versions of the
+// tables it read it from.
+struct last_target {
+  uint64_t router = 0;
+  uint64_t addresses = 0;
+  uint64_t routes = 0;
+  uint64_t keys = 0;
+  std::string topic;
+  send_target target;
+};
+
+last_target& last_target_of_thread() {
+  thread_local last_target last;
+  return last;
+}
+
+} // namespace
+
 router::router(caf::actor_system& sys, store_actor store, topic_table& topics)
-  : sys_(sys), store_(std::move(store)), topics_(topics) {
+  : serial_(next_router_serial()), sys_(sys), store_(std::move(store)), topics_(topics) {
 }
 
 void router::open(std::string own_name, std::shared_ptr<const auth::secret> secret,
@@ -67,6 +93,31 @@ result<route_ptr> router::route_for(const std::string& topic, bool alo) {
   if (!routes)
     return routes.error();
   return routes->front();
+}
+
+result<send_target> router::target_for(const std::string& topic, bool alo) {
+  // The versions first: a change made while resolving leaves the entry stale.
+  auto addresses = directory_.version();
+  auto routes = index_.version();
+  auto keys = topics_.keys_version();
+  auto& last = last_target_of_thread();
+  if (last.router == serial_ && last.addresses == addresses && last.routes == routes
+      && last.keys == keys && last.topic == topic)
+    return last.target;
+  auto route = route_for(topic, alo);
+  if (!route)
+    return route.error();
+  if (!*route)
+    return fail(error_code::store, "ensure_send_route failed");
+  auto key = topic_key(topic);
+  if (!key)
+    return key.error();
+  send_target target{std::move(*route), *key};
+  // Only a topic with one address: with more, each send advances the round robin.
+  auto cached = directory_.pick(topic, false);
+  if (cached && cached.addrs->size() == 1 && carrying(cached.chosen(), topic) == target.route)
+    last = {serial_, addresses, routes, keys, topic, target};
+  return target;
 }
 
 // A cached address the store no longer knows (its listener moved while we

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -29,6 +30,12 @@ namespace liner {
 
 using route_ptr = std::shared_ptr<route_state>;
 
+/// Where a send_to goes: the route and the topic's key.
+struct send_target {
+  route_ptr route;
+  int32_t key = 0;
+};
+
 class router {
 public:
   router(caf::actor_system& sys, store_actor store, topic_table& topics);
@@ -43,12 +50,38 @@ public:
   /// Closes the table and hands every route over (to be stopped).
   std::vector<route_ptr> close();
 
-  /// The route a send_to goes to: one address of the topic, round robin.
-  /// Once the topic is known, no lock and no allocation.
-  result<route_ptr> route_for(const std::string& topic, bool alo);
+  /// The route and key a send_to goes to: one address of the topic, round
+  /// robin (route_for), and topic_key. A thread sending to the same topic
+  /// (served by one address) again gets the last answer without a lookup,
+  /// as long as the directory, the routes and the topic keys are unchanged.
+  result<send_target> target_for(const std::string& topic, bool alo);
   /// The routes a send goes to: one address of the topic (round robin) or
   /// all of them. Addresses without a route are null entries.
   result<std::vector<route_ptr>> routes_for(const std::string& topic, bool alo, bool all);
+  /// send_all's fast path: runs `f(route)` for the route to each cached
+  /// address of `topic` and returns true, reading only snapshots (no lock,
+  /// no allocation); false, running nothing, unless every address has a
+  /// route that carries the topic already (routes_for makes them).
+  template <class F>
+  bool each_carrying(const std::string& topic, F&& f) {
+    auto cached = directory_.pick(topic, false);
+    if (!cached)
+      return false;
+    auto index = index_.get();
+    auto carried = [&](const std::string& addr) -> const route_ptr* {
+      auto it = index->find(addr);
+      return it != index->end() && it->second.topics.count(topic) ? &it->second.route : nullptr;
+    };
+    for (auto& addr : *cached.addrs)
+      if (!carried(addr))
+        return false;
+    topics_.relate(topic);
+    for (auto& addr : *cached.addrs)
+      f(*carried(addr));
+    return true;
+  }
+  /// The key of `topic` if it is cached (no store call).
+  std::optional<int32_t> known_key(const std::string& topic) const { return topics_.key_of(topic); }
   /// The key of `topic` (cached, else from the store).
   result<int32_t> topic_key(const std::string& topic);
   /// The route to the listener at `addr` (its name looked up unless given),
@@ -71,6 +104,9 @@ public:
   directory& addresses() { return directory_; }
 
 private:
+  /// The route a send_to goes to: one address of the topic, round robin.
+  /// Once the topic is known, no lock and no allocation.
+  result<route_ptr> route_for(const std::string& topic, bool alo);
   result<std::vector<std::string>> resolve(const std::string& topic, bool alo);
   /// The route at `addr` if it already carries `topic` (read without a lock).
   route_ptr carrying(const std::string& addr, const std::string& topic) const;
@@ -79,6 +115,7 @@ private:
   /// The addresses of the routes that carried `topic` in this run.
   std::vector<std::string> addresses_in_routes(const std::string& topic);
 
+  const uint64_t serial_; // never reused, unlike addresses: names it in thread caches
   caf::actor_system& sys_;
   store_actor store_;
   internal_client_actor client_;

@@ -27,6 +27,8 @@ public:
 
   std::optional<int32_t> key_of(const std::string& topic) const;
   void remember_key(const std::string& topic, int32_t key);
+  /// Changes whenever a key or a related topic is added.
+  uint64_t keys_version() const { return known_.version(); }
 
   // -- listening ------------------------------------------------------------------
 

@@ -19,7 +19,11 @@ inline constexpr std::size_t compress_threshold = 1024u * 1024u;
 /// Messages queued per route before send_to answers LNR_ERR_BUSY; 0 = unlimited.
 inline constexpr std::size_t max_send_queue = 0;
 /// Bytes a route holds unwritten before a send waits for room (LINER_SEND_BUFFER; 0 = unlimited).
-inline constexpr std::size_t send_buffer = 4u * 1024u * 1024u;
+/// Small on purpose: the kernel's socket buffers hold more, and every byte
+/// of it is memory a burst touches (4 MiB per route cost page faults enough
+/// to halve a burst of 10k messages to 8 peers; 256 KiB loses nothing in
+/// the pair at 100 B, 1 KiB or 64 KiB, see docs/performance.md).
+inline constexpr std::size_t send_buffer = 256u * 1024u;
 /// Longest a send waits for that room before LNR_ERR_BUSY (LINER_SEND_TIMEOUT_MS).
 inline constexpr std::chrono::milliseconds send_timeout = 1000ms;
 

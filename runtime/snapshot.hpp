@@ -35,6 +35,24 @@ public:
     return slot.value;
   }
 
+  /// Runs `f` on the current version without copying the shared_ptr (whose
+  /// count, shared by every reader thread, is a contended cache line). `f`
+  /// must not read another snapshot: that could replace this thread's
+  /// cached version under it. Copy out what must outlive `f`.
+  template <class F>
+  decltype(auto) read(F&& f) const {
+    auto v = version_.load(std::memory_order_acquire);
+    auto& slot = reader_slot();
+    if (slot.owner != id_ || slot.version != v) {
+      std::lock_guard<std::mutex> guard{mutex_};
+      slot = {id_, version_.load(std::memory_order_relaxed), value_};
+    }
+    return f(*slot.value);
+  }
+
+  /// Counts the versions published: equal numbers, same value.
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
   /// Publishes `change` applied to a copy of the current version.
   template <class Change>
   void update(Change change) {

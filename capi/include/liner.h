@@ -186,7 +186,7 @@ LINER_API size_t lnr_get_max_inbound_connections(void);
 
 /* Send buffer: bytes one route (one peer address) holds unwritten before a send waits for
    room, at most the send timeout; then the send fails with LNR_ERR_BUSY (and a
-   LNR_SENDER_BUSY status event). A send from inside a callback never waits. Default 4 MiB
+   LNR_SENDER_BUSY status event). A send from inside a callback never waits. Default 256 KiB
    (LINER_SEND_BUFFER), 0 = unlimited (liner's behaviour); timeout default 1000 ms
    (LINER_SEND_TIMEOUT_MS), 0 = fail at once. */
 LINER_API BOOL lnr_set_send_buffer(size_t bytes);

@@ -144,13 +144,17 @@ call registry::acquire(void* handle) {
     LINER_LOG_ERROR("client was not created");
     return call{};
   }
-  auto entries = entries_.get();
-  auto it = entries->find(id_of(handle));
   // An entry being deleted refuses the call (remove() may already have
   // waited for the calls it counted).
-  if (it == entries->end() || !it->second->enter())
+  auto entry = entries_.read([&](const entry_map& entries) -> std::shared_ptr<client_entry> {
+    auto it = entries.find(id_of(handle));
+    if (it == entries.end() || !it->second->enter())
+      return nullptr;
+    return it->second;
+  });
+  if (!entry)
     return call{};
-  return call{it->second};
+  return call{std::move(entry)};
 }
 
 bool registry::remove(void* handle) {

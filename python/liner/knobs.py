@@ -141,7 +141,7 @@ def get_max_inbound_connections() -> int:
 def set_send_buffer(n: int) -> bool:
     """Bytes one route (one peer address) holds unwritten before a send
     waits for room, at most the send timeout; then the send fails with
-    :class:`BusyError` (default 4 MiB, ``LINER_SEND_BUFFER``; 0 = unlimited,
+    :class:`BusyError` (default 256 KiB, ``LINER_SEND_BUFFER``; 0 = unlimited,
     liner's behaviour). A send from inside a callback never waits. False
     (unchanged) for a negative value or a library without it."""
     fn = _extension("lnr_set_send_buffer")

@@ -131,7 +131,7 @@ def test_knobs(knobs_restored) -> None:
     assert liner.get_max_inbound_connections() == 8
     assert liner.set_max_inbound_connections(0) is False
 
-    assert liner.get_send_buffer() == 4 * 1024 * 1024
+    assert liner.get_send_buffer() == 256 * 1024
     assert liner.set_send_buffer(0) is True  # unlimited, liner's behaviour
     assert liner.get_send_buffer() == 0
     assert liner.set_send_buffer(-1) is False

@@ -162,7 +162,7 @@ public:
   static void set_max_send_queue(std::size_t n); // 0 = unlimited
   static std::size_t max_send_queue();
   /// Bytes one route holds unwritten before a send waits for room (default
-  /// 4 MiB, LINER_SEND_BUFFER; 0 = unlimited, liner's behaviour). A send that
+  /// 256 KiB, LINER_SEND_BUFFER; 0 = unlimited, liner's behaviour). A send that
   /// waits longer than the send timeout fails with error_code::busy; on a
   /// callback thread it fails at once.
   static void set_send_buffer(std::size_t bytes);
