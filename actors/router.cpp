@@ -63,7 +63,7 @@ std::vector<route_ptr> router::close() {
 }
 
 void router::publish_locked() {
-  std::unordered_map<std::string, indexed_route> index;
+  route_index index;
   for (auto& [addr, name] : names_) {
     auto it = routes_.find(name);
     if (it != routes_.end())
@@ -72,12 +72,18 @@ void router::publish_locked() {
   index_.update([&](auto& current) { current = std::move(index); });
 }
 
+const route_ptr* router::carrying_in(const route_index& index, const std::string& addr,
+                                     const std::string& topic) {
+  auto it = index.find(addr);
+  if (it == index.end() || it->second.topics.count(topic) == 0)
+    return nullptr;
+  return &it->second.route;
+}
+
 route_ptr router::carrying(const std::string& addr, const std::string& topic) const {
   auto index = index_.get();
-  auto it = index->find(addr);
-  if (it == index->end() || it->second.topics.count(topic) == 0)
-    return nullptr;
-  return it->second.route;
+  auto route = carrying_in(*index, addr, topic);
+  return route ? *route : nullptr;
 }
 
 result<route_ptr> router::route_for(const std::string& topic, bool alo) {

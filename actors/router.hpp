@@ -68,16 +68,12 @@ public:
     if (!cached)
       return false;
     auto index = index_.get();
-    auto carried = [&](const std::string& addr) -> const route_ptr* {
-      auto it = index->find(addr);
-      return it != index->end() && it->second.topics.count(topic) ? &it->second.route : nullptr;
-    };
     for (auto& addr : *cached.addrs)
-      if (!carried(addr))
+      if (!carrying_in(*index, addr, topic))
         return false;
     topics_.relate(topic);
     for (auto& addr : *cached.addrs)
-      f(*carried(addr));
+      f(*carrying_in(*index, addr, topic));
     return true;
   }
   /// The key of `topic` if it is cached (no store call).
@@ -136,7 +132,11 @@ private:
     route_ptr route;
     std::set<std::string> topics;
   };
-  snapshot<std::unordered_map<std::string, indexed_route>> index_;
+  using route_index = std::unordered_map<std::string, indexed_route>;
+  /// The route at `addr` in `index` if it carries `topic`, else null.
+  static const route_ptr* carrying_in(const route_index& index, const std::string& addr,
+                                      const std::string& topic);
+  snapshot<route_index> index_;
 };
 
 } // namespace liner

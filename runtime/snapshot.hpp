@@ -25,15 +25,7 @@ public:
   snapshot& operator=(const snapshot&) = delete;
 
   /// The current version; it stays valid (and unchanged) while it is held.
-  std::shared_ptr<const T> get() const {
-    auto v = version_.load(std::memory_order_acquire);
-    auto& slot = reader_slot();
-    if (slot.owner == id_ && slot.version == v)
-      return slot.value;
-    std::lock_guard<std::mutex> guard{mutex_};
-    slot = {id_, version_.load(std::memory_order_relaxed), value_};
-    return slot.value;
-  }
+  std::shared_ptr<const T> get() const { return current_slot().value; }
 
   /// Runs `f` on the current version without copying the shared_ptr (whose
   /// count, shared by every reader thread, is a contended cache line). `f`
@@ -41,13 +33,7 @@ public:
   /// cached version under it. Copy out what must outlive `f`.
   template <class F>
   decltype(auto) read(F&& f) const {
-    auto v = version_.load(std::memory_order_acquire);
-    auto& slot = reader_slot();
-    if (slot.owner != id_ || slot.version != v) {
-      std::lock_guard<std::mutex> guard{mutex_};
-      slot = {id_, version_.load(std::memory_order_relaxed), value_};
-    }
-    return f(*slot.value);
+    return f(*current_slot().value);
   }
 
   /// Counts the versions published: equal numbers, same value.
@@ -69,6 +55,18 @@ private:
     uint64_t version = 0;
     std::shared_ptr<const T> value;
   };
+
+  // This thread's slot, holding the current version (refreshed under the
+  // mutex only when a newer one was published).
+  slot_type& current_slot() const {
+    auto v = version_.load(std::memory_order_acquire);
+    auto& slot = reader_slot();
+    if (slot.owner != id_ || slot.version != v) {
+      std::lock_guard<std::mutex> guard{mutex_};
+      slot = {id_, version_.load(std::memory_order_relaxed), value_};
+    }
+    return slot;
+  }
 
   // Slots per thread and value type; a snapshot takes the slot its id
   // hashes to. Ids are consecutive, so the snapshots a thread reads on every
