@@ -9,9 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -26,18 +26,26 @@ namespace liner {
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
 // accept() failures that mean "no resources now", not "no connection".
 bool out_of_resources(int err) {
   return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+// Connections taken per wake-up, so that the lobby's ready ones are handed
+// on between the accepts of a flood.
+constexpr int accepts_per_wake = 64;
+
+std::string limit_text() {
+  return "the limit of " + std::to_string(knobs::max_inbound_connections())
+         + " inbound connections is reached";
 }
 
 } // namespace
 
 acceptor::acceptor(int listen_fd, caf::actor_addr listener,
                    std::shared_ptr<std::atomic<std::size_t>> open)
-  : listen_fd_(listen_fd), listener_(std::move(listener)), open_(std::move(open)) {
+  : listen_fd_(listen_fd), listener_(std::move(listener)), open_(std::move(open)),
+    backoff_(defaults::accept_backoff_first) {
   if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0)
     throw std::runtime_error(std::string("acceptor: pipe2: ") + std::strerror(errno));
   thread_ = std::thread([this] { run(); });
@@ -54,65 +62,85 @@ acceptor::~acceptor() {
       ::close(fd);
 }
 
-bool acceptor::wait_for_connection() {
-  pollfd fds[2] = {{wake_[0], POLLIN, 0}, {listen_fd_, POLLIN, 0}};
-  while (::poll(fds, 2, -1) < 0 && errno == EINTR) {
-  }
-  return !(fds[0].revents & POLLIN);
-}
-
-bool acceptor::pause(std::chrono::milliseconds t) {
-  pollfd fd{wake_[0], POLLIN, 0};
-  while (::poll(&fd, 1, static_cast<int>(t.count())) < 0 && errno == EINTR) {
-  }
-  return !(fd.revents & POLLIN);
-}
-
-void acceptor::hand_off(int fd) {
+void acceptor::hand_off(int fd, lobby::clock_type::time_point deadline) {
   auto listener = caf::actor_cast<caf::actor>(listener_);
   auto socket = std::make_shared<msg::socket_handoff>(fd); // closes fd unless taken
   if (!listener)
     return;
+  net::set_nodelay(fd); // the listener's acks are small frames
   open_->fetch_add(1);
-  caf::anon_send(listener, msg::accepted_socket{std::move(socket)});
+  caf::anon_send(listener, msg::accepted_socket{std::move(socket), deadline});
+}
+
+void acceptor::admit(int fd) {
+  if (open_->load() + lobby_.size() >= knobs::max_inbound_connections()) {
+    if (!lobby_.evict_oldest()) {
+      ::close(fd);
+      if (auto n = refusals_.count())
+        LINER_LOG_ERROR("listener refused " + std::to_string(n) + " connection(s): "
+                        + limit_text() + " and every one has spoken");
+      return;
+    }
+    if (auto n = evictions_.count())
+      LINER_LOG_ERROR("listener closed " + std::to_string(n)
+                      + " connection(s) that had sent nothing, to make room for newer ones: "
+                      + limit_text());
+  }
+  lobby_.add(fd, lobby::clock_type::now() + knobs::first_frame_timeout());
+}
+
+void acceptor::accept_waiting() {
+  for (int i = 0; i < accepts_per_wake; ++i) {
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd >= 0) {
+      backoff_ = defaults::accept_backoff_first;
+      admit(fd);
+      continue;
+    }
+    int err = errno;
+    if (err == EINTR || err == ECONNABORTED)
+      continue;
+    if (out_of_resources(err)) {
+      // The socket stays readable: wait before trying again, do not spin.
+      if (backoff_ == defaults::accept_backoff_first)
+        LINER_LOG_ERROR(std::string("listener cannot accept connections: ") + std::strerror(err)
+                        + "; accepting pauses until it can");
+      accept_again_ = lobby::clock_type::now() + backoff_;
+      backoff_ = std::min(backoff_ * 2, defaults::accept_backoff_max);
+    }
+    return; // EAGAIN: nothing more waiting
+  }
 }
 
 void acceptor::run() {
-  auto backoff = defaults::accept_backoff_first;
-  std::size_t refused = 0; // over the connection limit since the last log line
-  auto last_refusal_log = clock_type::time_point{};
-  while (wait_for_connection()) {
-    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (fd < 0) {
-      int err = errno;
-      if (out_of_resources(err)) {
-        // The socket stays readable: wait before trying again, do not spin.
-        if (backoff == defaults::accept_backoff_first)
-          LINER_LOG_ERROR(std::string("listener cannot accept connections: ") + std::strerror(err)
-                          + "; accepting pauses until it can");
-        if (!pause(backoff))
-          return;
-        backoff = std::min(backoff * 2, defaults::accept_backoff_max);
-      }
-      continue; // EAGAIN, ECONNABORTED, EINTR, ...: next one
+  std::vector<pollfd> fds;
+  for (;;) {
+    auto now = lobby::clock_type::now();
+    bool accepting = now >= accept_again_;
+    fds.clear();
+    fds.push_back({wake_[0], POLLIN, 0});
+    fds.push_back({accepting ? listen_fd_ : -1, POLLIN, 0}); // -1: poll ignores it
+    lobby_.poll_set(fds);
+    auto timeout = lobby_.next_timeout(now);
+    if (!accepting) {
+      auto until = std::chrono::ceil<std::chrono::milliseconds>(accept_again_ - now);
+      timeout = timeout.count() < 0 ? until : std::min(timeout, until);
     }
-    backoff = defaults::accept_backoff_first;
-    if (open_->load() >= knobs::max_inbound_connections()) {
-      ::close(fd);
-      ++refused;
-      auto now = clock_type::now();
-      if (now - last_refusal_log >= std::chrono::seconds{1}) {
-        LINER_LOG_ERROR("listener refused " + std::to_string(refused)
-                        + " connection(s): the limit of "
-                        + std::to_string(knobs::max_inbound_connections())
-                        + " inbound connections is reached");
-        refused = 0;
-        last_refusal_log = now;
-      }
-      continue;
+    if (::poll(fds.data(), fds.size(), static_cast<int>(timeout.count())) < 0) {
+      if (errno == EINTR)
+        continue;
+      LINER_LOG_ERROR(std::string("acceptor: poll: ") + std::strerror(errno));
+      return;
     }
-    net::set_nodelay(fd); // the listener's acks are small frames
-    hand_off(fd);
+    if (fds[0].revents & POLLIN)
+      return; // stopping
+    auto expired = lobby_.sweep(fds.data() + 2, lobby::clock_type::now(),
+                                [this](int fd, auto deadline) { hand_off(fd, deadline); });
+    if (auto n = expired ? expiries_.count(expired) : 0)
+      LINER_LOG_ERROR("closed " + std::to_string(n) + " inbound connection(s): no byte within "
+                      + std::to_string(knobs::first_frame_timeout().count()) + " ms");
+    if (fds[1].revents & POLLIN)
+      accept_waiting();
   }
 }
 

@@ -1,11 +1,14 @@
 // Accepts inbound connections on a client's listening socket, in a thread of
-// its own, and hands each one to the listener (msg::accepted_socket).
+// its own, holds each one in a lobby (lobby.hpp) until its first bytes come,
+// then hands it to the listener (msg::accepted_socket).
 //
 // Why not CAF's doorman: when the process runs out of file descriptors,
 // accept() fails, the listening socket stays readable and the doorman spins
 // the multiplexer at full CPU until descriptors free up, starving every
 // connection. Here accepting pauses instead (backoff, logged once). The
-// thread also enforces the per-client limit on inbound connections.
+// thread also enforces the per-client limit on inbound connections: at the
+// limit, a newcomer takes the place of the oldest connection that has not
+// said anything yet, and is refused only when there is none.
 #pragma once
 
 #include <caf/actor_addr.hpp>
@@ -15,6 +18,10 @@
 #include <cstddef>
 #include <memory>
 #include <thread>
+#include <vector>
+
+#include "actors/lobby.hpp"
+#include "runtime/log.hpp"
 
 namespace liner {
 
@@ -31,16 +38,21 @@ public:
 
 private:
   void run();
-  /// Waits for a connection to accept; false once stopping.
-  bool wait_for_connection();
-  /// Waits `t` without looking at the listening socket; false once stopping.
-  bool pause(std::chrono::milliseconds t);
-  void hand_off(int fd);
+  /// Accepts what is waiting (a bounded number at a time); out of
+  /// descriptors or memory, sets when to try again.
+  void accept_waiting();
+  /// Takes the new connection `fd` into the lobby, making room if the limit is reached.
+  void admit(int fd);
+  void hand_off(int fd, lobby::clock_type::time_point deadline);
 
   int listen_fd_;
   int wake_[2] = {-1, -1}; // a pipe: the destructor writes to end the thread
   caf::actor_addr listener_;
   std::shared_ptr<std::atomic<std::size_t>> open_;
+  lobby lobby_; // only the thread touches it
+  std::chrono::milliseconds backoff_;
+  lobby::clock_type::time_point accept_again_{}; // out of descriptors: not before then
+  log::repeat_counter refusals_, evictions_, expiries_; // logged at most once a second
   std::thread thread_;
 };
 

@@ -6,6 +6,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -71,8 +73,13 @@ void forget(listener_broker* self, connection_handle hdl, bool close) {
   auto it = st.streams.find(hdl);
   if (it == st.streams.end())
     return;
-  if (close)
+  if (close) {
+    // CAF's close sends FIN and keeps the descriptor until the peer closes
+    // too; one that never does would hold it. Reading ends now instead: the
+    // descriptor goes once what we still had to write is out.
+    ::shutdown(it->second.fd, SHUT_RD);
     self->close(hdl);
+  }
   inbound_budget::instance().leave(it->second.ticket);
   st.open->fetch_sub(1);
   self->send(st.delivery, msg::closed_atom::value, it->second.stream);
@@ -97,8 +104,10 @@ void on_accepted(listener_broker* self, msg::accepted_socket& m) {
   self->ack_writes(hdl, true); // `unsent` tells when CAF has nothing pending
   self->configure_read(hdl, caf::io::receive_policy::at_most(defaults::listener_read_size));
   // Anonymous: a timer sent by the broker itself would keep a stopped broker alive.
-  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), knobs::first_frame_timeout(),
-                         msg::deadline_atom::value, hdl, in.stream);
+  auto left = std::max(m.deadline - std::chrono::steady_clock::now(),
+                       std::chrono::steady_clock::duration::zero());
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), left, msg::deadline_atom::value, hdl,
+                         in.stream);
 }
 
 // Delivery caught up: every paused stream reads again.

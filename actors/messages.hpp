@@ -7,6 +7,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/io/connection_handle.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -67,9 +68,11 @@ struct peer_event {
   internal_event event;
 };
 
-/// A connection the acceptor took, for the listener (acceptor.hpp).
+/// A connection the acceptor took, for the listener (acceptor.hpp), once
+/// its first bytes came. By `deadline` it must have sent a complete frame.
 struct accepted_socket {
   std::shared_ptr<socket_handoff> socket;
+  std::chrono::steady_clock::time_point deadline;
 };
 
 /// Result of one connect attempt: a socket, or why there is none.

@@ -40,4 +40,15 @@ void error_at(const char* file, int line, const std::string& message) {
     std::fprintf(stderr, "%s\n", text.c_str());
 }
 
+std::size_t repeat_counter::count(std::size_t n) {
+  since_line_ += n;
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_line_ < std::chrono::seconds{1})
+    return 0;
+  last_line_ = now;
+  auto total = since_line_;
+  since_line_ = 0;
+  return total;
+}
+
 } // namespace liner::log

@@ -2,6 +2,8 @@
 // and goes to a process-wide callback if one is installed, else to stderr.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <string>
 
@@ -14,6 +16,19 @@ void set_sink(sink s);
 
 /// Writes one error line.
 void error_at(const char* file, int line, const std::string& message);
+
+/// For an event that can repeat thousands of times a second (a refused or
+/// evicted connection in a flood): count(n) adds n and tells how many
+/// happened since the last line when one may be written now (at most one a
+/// second), else 0.
+class repeat_counter {
+public:
+  std::size_t count(std::size_t n = 1);
+
+private:
+  std::size_t since_line_ = 0;
+  std::chrono::steady_clock::time_point last_line_{};
+};
 
 } // namespace liner::log
 

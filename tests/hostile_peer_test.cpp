@@ -356,6 +356,33 @@ TEST_F(hostile_peer_test, idle_connection_flood_does_not_lock_out_a_legitimate_s
   idle->close_stdin();
 }
 
+// The same flood, but nothing times out during the test (first-frame
+// timeout 60 s): the 64 slots are always full of idle connections, and a
+// listener that refused newcomers at the limit would lock the sender out
+// for the whole minute. Connections that have sent nothing make room for
+// newer ones instead, so the sender's messages all arrive, and the
+// listener's descriptors stay within the limit (plus the ones a started
+// peer already has) throughout.
+TEST_F(hostile_peer_test, silent_connections_make_room_for_a_peer_that_speaks) {
+  auto l = start("l", "L", {"--rlimit-nofile", "256"},
+                 {"LINER_FIRST_FRAME_TIMEOUT_MS=60000", "LINER_MAX_INBOUND_CONNECTIONS=64"});
+  ASSERT_TRUE(l);
+  auto fds_before = open_descriptors(l->pid());
+  auto idle = attack({"idle", ready_addr(*l), "--connections", "1000", "--reconnect"});
+  ASSERT_TRUE(idle->wait_for_prefix("connected ", 20s)) << dump_without_recv(*idle);
+  auto s = start_legit_sender();
+  ASSERT_TRUE(s);
+  bool all = all_legit_received(*l);
+  auto fds_during = open_descriptors(l->pid());
+  std::cout << "[ figures  ] silent flood: legit received " << legit_received(*l)
+            << "/1000; listener descriptors " << fds_before << " before, " << fds_during
+            << " during the attack\n";
+
+  EXPECT_TRUE(all) << legit_shortfall(*l);
+  EXPECT_LE(fds_during, fds_before + 64) << "descriptors beyond the inbound connection limit";
+  idle->close_stdin();
+}
+
 // -- d. slow consumer --------------------------------------------------------------------------
 
 // The listener's callback takes 1 ms a message; a sender offers 400000
