@@ -20,7 +20,8 @@ route_state::route_state(std::string addr, int32_t ck, std::string listener_name
                          std::string first_topic, uint64_t counter, bool queue_in_store)
   : ck(ck), listener_name(std::move(listener_name)),
     first_topic(std::move(first_topic)), epoch(random_epoch()), first_number(counter + 1),
-    addr_(std::move(addr)), counter_(counter), taken_(counter), queue_in_store_(queue_in_store) {
+    addr_(std::move(addr)), counter_(counter), taken_(counter), queue_in_store_(queue_in_store),
+    offline_(queue_in_store) { // a stored queue goes out before anything new
   topics_.insert(this->first_topic);
 }
 
@@ -47,13 +48,17 @@ enqueue_result route_state::enqueue(int32_t topic_key, const char* data, std::si
   if (cap > 0 && queued >= cap)
     return enqueue_result::busy;
   auto limit = knobs::send_buffer();
-  if (limit > 0 && outbox_.bytes() >= limit && full != when_full::queue) {
+  // Offline, an at-least-once frame waits for the store, not for the socket.
+  auto saved_later = [&] { return offline_ && at_least_once; };
+  auto full_now = [&] {
+    return (saved_later() ? unsaved_bytes_ : outbox_.bytes()) >= limit;
+  };
+  if (limit > 0 && full != when_full::queue && full_now()) {
     auto timeout = knobs::send_timeout();
     if (full == when_full::refuse || timeout.count() == 0)
       return enqueue_result::busy;
     ++waiting_;
-    bool room = room_.wait_for(guard, timeout,
-                               [&] { return closed_ || outbox_.bytes() < limit; });
+    bool room = room_.wait_for(guard, timeout, [&] { return closed_ || !full_now(); });
     --waiting_;
     if (closed_)
       return enqueue_result::closed;
@@ -61,6 +66,18 @@ enqueue_result route_state::enqueue(int32_t topic_key, const char* data, std::si
       return enqueue_result::busy;
   }
   auto number = ++counter_;
+  if (saved_later()) {
+    // Taken at once, as if written and lost: the route actor saves it, and
+    // the next replay writes it (from memory or from the store) in order.
+    byte_buffer bytes;
+    encode_frame(bytes, {number, ck, topic_key, body.flags}, body.data, body.size);
+    taken_ = number;
+    unsaved_bytes_ += bytes.size();
+    unacked_.push_back({number, std::move(bytes), 0});
+    wake = !save_wake_pending_;
+    save_wake_pending_ = true;
+    return enqueue_result::ok;
+  }
   auto frame = outbox_.append({number, ck, topic_key, body.flags}, body.data, body.size);
   if (at_least_once)
     unacked_.push_back({number, byte_buffer(frame.data, frame.data + frame.size), 0});
@@ -114,10 +131,29 @@ void route_state::stream_lost() {
   unacked_.erase(std::remove_if(unacked_.begin(), unacked_.end(),
                                 [](const queued_frame& f) { return f.store_id > 0; }),
                  unacked_.end());
+  offline_ = true;
+  unsaved_bytes_ = 0;
+  for (auto& f : unacked_)
+    unsaved_bytes_ += f.bytes.size();
+}
+
+void route_state::set_online() {
+  std::lock_guard<std::mutex> guard{mutex_};
+  offline_ = false;
+  unsaved_bytes_ = 0;
+  save_wake_pending_ = false;
+  if (waiting_ > 0)
+    room_.notify_all(); // they wait for the outbox now
+}
+
+bool route_state::offline() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return offline_;
 }
 
 std::vector<byte_buffer> route_state::begin_save() {
   std::lock_guard<std::mutex> guard{mutex_};
+  save_wake_pending_ = false; // frames queued from now on ring again
   std::vector<byte_buffer> out;
   for (auto& f : unacked_)
     if (f.store_id == 0 && f.number > acked_) {
@@ -131,9 +167,18 @@ void route_state::end_save(bool saved) {
   std::lock_guard<std::mutex> guard{mutex_};
   if (saved) {
     queue_in_store_ = true;
+    std::size_t freed = 0;
     unacked_.erase(std::remove_if(unacked_.begin(), unacked_.end(),
-                                  [](const queued_frame& f) { return f.saving; }),
+                                  [&](const queued_frame& f) {
+                                    freed += f.saving ? f.bytes.size() : 0;
+                                    return f.saving;
+                                  }),
                    unacked_.end());
+    if (offline_) {
+      unsaved_bytes_ -= std::min(unsaved_bytes_, freed);
+      if (waiting_ > 0)
+        room_.notify_all();
+    }
   } else {
     for (auto& f : unacked_)
       f.saving = false;
@@ -157,14 +202,25 @@ bool route_state::waiting_for_ack() const {
   return !unacked_.empty();
 }
 
-std::vector<queued_frame> route_state::replay_frames(std::vector<queued_frame> stored) {
+std::size_t route_state::unacked_up_to(uint64_t number) const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  // In number order: replay_frames merges sorted, senders append higher numbers.
+  auto end = std::upper_bound(unacked_.begin(), unacked_.end(), number,
+                              [](uint64_t n, const queued_frame& f) { return n < f.number; });
+  return static_cast<std::size_t>(end - unacked_.begin());
+}
+
+std::vector<queued_frame> route_state::replay_frames(std::vector<queued_frame> stored,
+                                                     uint64_t after, uint64_t up_to) {
   std::lock_guard<std::mutex> guard{mutex_};
   std::vector<queued_frame> out;
   for (auto& f : stored)
     if (f.number > acked_)
       out.push_back(std::move(f));
+  auto low = std::max(after, acked_);
+  auto high = std::min(up_to, taken_);
   for (auto& f : unacked_)
-    if (f.store_id == 0 && f.number <= taken_ && f.number > acked_)
+    if (f.store_id == 0 && f.number > low && f.number <= high)
       out.push_back({f.number, f.bytes, 0, false});
   std::stable_sort(out.begin(), out.end(),
                    [](const queued_frame& a, const queued_frame& b) { return a.number < b.number; });

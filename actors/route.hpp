@@ -81,6 +81,12 @@ public:
   /// safely in the store, and frames that are in the store leave memory (the
   /// next replay reads them back).
   void stream_lost();
+  /// The replay after connecting is through: sends go to the outbox again.
+  /// From stream_lost() until then the route is offline: at-least-once
+  /// frames skip the outbox, count as taken and wait in memory for the
+  /// route actor to save them (send_buffer() bounds the bytes not saved yet).
+  void set_online();
+  bool offline() const;
   /// Copies of the at-least-once frames above the ack that only memory
   /// holds, marked as being saved; empty if none. One save at a time: the
   /// route actor calls it again only after end_save.
@@ -93,11 +99,15 @@ public:
   /// Whether the store may hold frames of this route (then a replay must
   /// read them before anything newer is written).
   bool queue_in_store() const;
-  /// For a replay after connecting: `stored` (read back from the store) and
-  /// the at-least-once frames already taken from the outbox that only memory
-  /// holds, merged in number order above the ack. Stored ones are kept in
-  /// memory (with their row ids) until acked.
-  std::vector<queued_frame> replay_frames(std::vector<queued_frame> stored);
+  /// For a replay after connecting, one page at a time: `stored` (a page
+  /// read back from the store) and the at-least-once frames already taken
+  /// from the outbox that only memory holds numbered in (after, up_to],
+  /// merged in number order above the ack. Stored ones are kept in memory
+  /// (with their row ids) until acked.
+  std::vector<queued_frame> replay_frames(std::vector<queued_frame> stored, uint64_t after,
+                                          uint64_t up_to);
+  /// At-least-once frames memory holds until they are acked, numbered up to `number`.
+  std::size_t unacked_up_to(uint64_t number) const;
   /// Stops accepting messages (the client is stopping).
   void close();
 
@@ -123,6 +133,9 @@ private:
   uint64_t taken_ = 0; // the highest number taken from the outbox to be written
   uint64_t acked_ = 0;
   bool queue_in_store_;
+  bool offline_ = false;         // see set_online()
+  std::size_t unsaved_bytes_ = 0; // offline: at-least-once bytes only memory holds
+  bool save_wake_pending_ = false; // offline: the route actor was rung to save
   outbox outbox_;
   std::deque<queued_frame> unacked_;
   bool wake_pending_ = false;

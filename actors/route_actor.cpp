@@ -6,6 +6,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -127,10 +129,37 @@ void drop_stream(route_broker* self, const std::string& why, bool log = true) {
 
 void schedule_poll(route_broker* self) {
   auto& st = self->state;
-  if (st.poll_scheduled || st.at != phase::connected)
+  if (st.poll_scheduled || (st.at != phase::connected && st.at != phase::replaying))
     return;
   st.poll_scheduled = true;
   later(self, defaults::ack_poll_period, msg::poll_atom::value);
+}
+
+void read_page(route_broker* self);
+
+// A stop came in the middle of a drain: the rest stays in the store, and
+// nothing newer may follow on this stream, so it ends here (what memory
+// alone holds is saved by the stop).
+void stop_replay(route_broker* self) {
+  auto& st = self->state;
+  ::shutdown(st.fd, SHUT_RDWR);
+  self->close(st.hdl);
+  st.more_stored = false;
+  finish_stop(self);
+}
+
+// Between two pages of a replay: the next one is read once the socket took
+// most of this one and the listener acked most of what the replay wrote, so
+// a long queue drains through a few pages of memory. Called again as CAF
+// reports writes and as acks come.
+void next_page(route_broker* self) {
+  auto& st = self->state;
+  if (st.at != phase::replaying || !st.more_stored || st.page_in_flight)
+    return;
+  if (st.unsent > defaults::replay_page_bytes / 2
+      || st.ctx.route->unacked_up_to(st.replayed_up_to) > 2 * st.page_limit)
+    return;
+  read_page(self);
 }
 
 // `source` says where the ack came from, for the log line of a refused one.
@@ -147,15 +176,34 @@ void apply_ack(route_broker* self, uint64_t number, const char* source) {
   }
   if (*top_id > 0)
     ask_store(self, req::delete_frames{route->ck, *top_id}, [](auto&) {});
+  next_page(self);
 }
 
-// Writes the replayed frames, then the outbox: the stream is up.
-void write_replay(route_broker* self, std::vector<queued_frame> stored) {
+// Writes a page of the replay: the stored frames read and what only memory
+// holds up to `up_to`, in number order. After the last page the stream is
+// up and the outbox follows. Nothing newer may go out before an older
+// stored frame: the listener would drop that one as a duplicate.
+void write_page(route_broker* self, std::vector<queued_frame> stored, uint64_t up_to, bool last) {
   auto& st = self->state;
   auto route = st.ctx.route;
-  for (auto& f : route->replay_frames(std::move(stored)))
+  for (auto& f : route->replay_frames(std::move(stored), st.replayed_up_to, up_to)) {
     put(self, f.bytes.data(), f.bytes.size());
+    st.replayed_up_to = std::max(st.replayed_up_to, f.number);
+  }
   self->flush(st.hdl);
+  if (!last && st.stopping) {
+    stop_replay(self);
+    return;
+  }
+  if (!last) {
+    st.replayed_up_to = std::max(st.replayed_up_to, up_to);
+    st.more_stored = true;
+    schedule_poll(self); // acks through the store free memory for the next page too
+    next_page(self);
+    return;
+  }
+  st.more_stored = false;
+  route->set_online();
   st.at = phase::connected;
   st.connected_at = std::chrono::steady_clock::now();
   st.tried.clear();
@@ -164,20 +212,16 @@ void write_replay(route_broker* self, std::vector<queued_frame> stored) {
     schedule_poll(self);
 }
 
-// After connecting: hello, then what the store holds (older), then what only
-// memory holds, then the outbox. Without the store nothing is written: a
-// newer frame first would make the listener drop the stored ones.
-void replay(route_broker* self) {
+// Reads the next page of the stored queue and writes it.
+void read_page(route_broker* self) {
   auto& st = self->state;
-  st.at = phase::replaying;
   auto route = st.ctx.route;
-  if (!route->queue_in_store()) {
-    write_replay(self, {});
-    return;
-  }
   auto ck = route->ck;
   auto attempt = st.attempt;
-  ask_store(self, req::read_queue{ck}, [=](store_answer<req::read_queue>& a) {
+  auto limit = st.page_limit;
+  st.page_in_flight = true;
+  ask_store(self, req::read_queue{ck, st.replay_after_id, limit},
+            [=](store_answer<req::read_queue>& a) {
     auto& st = self->state;
     if (st.at != phase::replaying || st.attempt != attempt)
       return; // the stream was lost meanwhile
@@ -191,7 +235,11 @@ void replay(route_broker* self) {
     auto acked = route->acked(); // a forged stored ack was refused above
     std::vector<queued_frame> frames;
     int64_t covered_id = 0;
+    std::size_t bytes = 0;
+    uint64_t top = 0;
     for (auto& f : a->frames) {
+      st.replay_after_id = std::max(st.replay_after_id, f.id);
+      bytes += f.frame.size();
       frame_view view;
       std::string decode_error;
       if (!decode_frame(f.frame.data(), f.frame.size(), view, decode_error)
@@ -199,12 +247,38 @@ void replay(route_broker* self) {
         covered_id = std::max(covered_id, f.id);
         continue;
       }
+      top = std::max(top, view.header.number);
       frames.push_back({view.header.number, std::move(f.frame), f.id, false});
     }
     if (covered_id > 0)
       ask_store(self, req::delete_frames{ck, covered_id}, [](auto&) {});
-    write_replay(self, std::move(frames));
+    bool last = a->frames.size() < limit;
+    if (!a->frames.empty()) // as many as fit the page's bytes at this page's average size
+      st.page_limit = std::clamp<std::size_t>(
+        defaults::replay_page_bytes / std::max<std::size_t>(1, bytes / a->frames.size()), 1,
+        defaults::replay_page_frames_max);
+    st.page_in_flight = false; // (not before: the ack above must not read a page too)
+    write_page(self, std::move(frames), last ? UINT64_MAX : std::max(top, st.replayed_up_to),
+               last);
   });
+}
+
+// After connecting: hello, then what the store holds (older), then what only
+// memory holds, then the outbox. Without the store nothing is written: a
+// newer frame first would make the listener drop the stored ones.
+void replay(route_broker* self) {
+  auto& st = self->state;
+  st.at = phase::replaying;
+  st.replay_after_id = 0;
+  st.replayed_up_to = 0;
+  st.page_limit = defaults::replay_first_page_frames;
+  st.page_in_flight = false;
+  st.more_stored = false;
+  if (!st.ctx.route->queue_in_store()) {
+    write_page(self, {}, UINT64_MAX, true);
+    return;
+  }
+  read_page(self);
 }
 
 // Writes one frame of the protocol extension (number 0, no flags).
@@ -328,7 +402,12 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
         start_connect(self);
       }
     },
-    [=](msg::wake_atom) { write_outbox(self); },
+    [=](msg::wake_atom) {
+      if (self->state.ctx.route->offline())
+        persist(self); // an at-least-once frame sent while the listener is away
+      else
+        write_outbox(self);
+    },
     [=](msg::save_atom) {
       self->state.save_timer = false;
       persist(self);
@@ -338,6 +417,8 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       st.unsent = m.remaining;
       if (st.at == phase::stopped && st.unsent == 0)
         end_stream(self);
+      else if (st.at == phase::replaying)
+        next_page(self);
       else
         write_outbox(self);
     },
@@ -406,8 +487,10 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       st.stopping = rp;
       st.ctx.route->close();
       // The connector answers within its timeout, the store soon.
-      if (!((st.at == phase::connecting && st.attempt_in_flight) || st.at == phase::replaying
-            || st.at == phase::authenticating))
+      if (st.at == phase::replaying && st.more_stored && !st.page_in_flight)
+        stop_replay(self);
+      else if (!((st.at == phase::connecting && st.attempt_in_flight) || st.at == phase::replaying
+                 || st.at == phase::authenticating))
         finish_stop(self);
       return rp;
     },

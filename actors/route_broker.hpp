@@ -39,6 +39,12 @@ struct route_actor_state {
   std::optional<auth::initiator> handshake; // while authenticating
   std::unique_ptr<tls::session> tls;        // with TLS: every byte goes through it
   bool attempt_in_flight = false;
+  // Replaying the stored queue a page at a time (defaults::replay_page_bytes).
+  int64_t replay_after_id = 0;  // row id of the last stored frame read
+  uint64_t replayed_up_to = 0;  // frames numbered up to this are written
+  std::size_t page_limit = 0;   // frames to ask for in the next page
+  bool page_in_flight = false;
+  bool more_stored = false;     // the last page was full: there may be more
   bool stream_open = false; // while stopping: the last writes are on their way
   // Saving at-least-once frames: one save at a time, retried with backoff
   // while the store fails; one status event per outage.

@@ -138,7 +138,7 @@ void save_frames::run(Store& s) const {
 read_queue::queue read_queue::run(Store& s) const {
   queue out;
   out.ack = s.get_last_mess_number_for_sender(connection_key);
-  out.frames = s.read_messages_for_sender(connection_key);
+  out.frames = s.read_queue_page(connection_key, after_id, limit);
   return out;
 }
 

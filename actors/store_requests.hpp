@@ -161,7 +161,8 @@ struct save_frames {
   void run(Store& s) const;
 };
 
-/// A route's stored ack and its whole offline queue (nothing deleted).
+/// A route's stored ack and a page of its offline queue: at most `limit`
+/// frames with row ids above `after_id` (nothing deleted).
 struct read_queue {
   struct queue {
     uint64_t ack = 0;
@@ -169,6 +170,8 @@ struct read_queue {
   };
   using value_type = queue;
   int32_t connection_key = 0;
+  int64_t after_id = 0;
+  std::size_t limit = 0;
   value_type run(Store& s) const;
 };
 

@@ -64,6 +64,14 @@ inline constexpr std::size_t outbox_chunk_size = 128u * 1024u;
 /// Spent outbox chunks the process keeps for reuse, and their bytes in all.
 inline constexpr std::size_t outbox_spare_chunks = 64;
 inline constexpr std::size_t outbox_spare_bytes = 16u * 1024u * 1024u;
+/// A route replays its stored queue (after connecting) in pages of about
+/// this many bytes: the next page is read once the previous one is nearly
+/// written and acked, so a drain of a long queue holds a few pages at once,
+/// not the queue. The first page has replay_first_page_frames; later ones
+/// as many frames as fit the bytes at the last page's average size.
+inline constexpr std::size_t replay_page_bytes = 2u * 1024u * 1024u;
+inline constexpr std::size_t replay_first_page_frames = 256;
+inline constexpr std::size_t replay_page_frames_max = 32768;
 /// First wait before retrying a failed save of at-least-once frames; doubles per failure.
 inline constexpr std::chrono::milliseconds save_retry_first = 100ms;
 /// Longest wait between two retries of a failed save.

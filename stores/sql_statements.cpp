@@ -72,6 +72,9 @@ const std::array<const char*, statement_count> texts = {
   "INSERT INTO conn_messages (connection_key, payload) VALUES (?1, ?2)",
   // queue_read
   "SELECT id, payload FROM conn_messages WHERE connection_key = ?1 ORDER BY id ASC",
+  // queue_read_page
+  "SELECT id, payload FROM conn_messages WHERE connection_key = ?1 AND id > ?2 "
+  "ORDER BY id ASC LIMIT ?3",
   // queue_delete_up_to
   "DELETE FROM conn_messages WHERE connection_key = ?1 AND id <= ?2",
   // queue_clear

@@ -36,6 +36,7 @@ enum class statement : std::size_t {
   ack_delete,
   queue_append,
   queue_read,
+  queue_read_page,
   queue_delete_up_to,
   queue_clear,
   queue_last,

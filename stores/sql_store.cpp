@@ -17,6 +17,15 @@ std::vector<char> as_bytes(const std::string& s) {
   return {s.begin(), s.end()};
 }
 
+// Rows of (id, payload) from conn_messages.
+std::vector<stored_frame> stored_frames(const sql::rows& r) {
+  std::vector<stored_frame> out;
+  out.reserve(r.size());
+  for (std::size_t i = 0; i < r.size(); ++i)
+    out.push_back({r.integer(i, 0), as_bytes(r.text(i, 1))});
+  return out;
+}
+
 int32_t as_key(int64_t v) {
   if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
     throw store_error("key out of the i32 range: " + std::to_string(v));
@@ -306,12 +315,13 @@ void SqlStore::save_messages_from_sender(int32_t ck,
 }
 
 std::vector<stored_frame> SqlStore::read_messages_for_sender(int32_t ck) {
-  auto r = db_->run(statement::queue_read, {int64_t{ck}});
-  std::vector<stored_frame> out;
-  out.reserve(r.size());
-  for (std::size_t i = 0; i < r.size(); ++i)
-    out.push_back({r.integer(i, 0), as_bytes(r.text(i, 1))});
-  return out;
+  return stored_frames(db_->run(statement::queue_read, {int64_t{ck}}));
+}
+
+std::vector<stored_frame> SqlStore::read_queue_page(int32_t ck, int64_t after_id,
+                                                    std::size_t limit) {
+  return stored_frames(db_->run(statement::queue_read_page,
+                                {int64_t{ck}, after_id, static_cast<int64_t>(limit)}));
 }
 
 void SqlStore::delete_messages_for_sender(int32_t ck, int64_t up_to_id) {

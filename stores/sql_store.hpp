@@ -55,6 +55,8 @@ public:
                                  const std::vector<std::vector<char>>& frames) override;
   std::vector<std::vector<char>> load_messages_for_sender(int32_t ck) override;
   std::vector<stored_frame> read_messages_for_sender(int32_t ck) override;
+  std::vector<stored_frame> read_queue_page(int32_t ck, int64_t after_id,
+                                            std::size_t limit) override;
   void delete_messages_for_sender(int32_t ck, int64_t up_to_id) override;
   std::optional<std::vector<char>> load_last_message_for_sender(int32_t ck) override;
 

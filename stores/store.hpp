@@ -200,6 +200,10 @@ public:
   virtual std::vector<std::vector<char>> load_messages_for_sender(int32_t ck) = 0;
   /// Reads the whole queue in order without deleting anything.
   virtual std::vector<stored_frame> read_messages_for_sender(int32_t ck) = 0;
+  /// Reads at most `limit` (> 0) frames of the queue with row ids above
+  /// `after_id`, in order, without deleting anything.
+  virtual std::vector<stored_frame> read_queue_page(int32_t ck, int64_t after_id,
+                                                    std::size_t limit) = 0;
   /// Deletes queued frames with id <= up_to_id (after they were acked).
   virtual void delete_messages_for_sender(int32_t ck, int64_t up_to_id) = 0;
   /// The newest queued frame, without deleting it.

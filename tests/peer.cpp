@@ -37,8 +37,9 @@
 //
 // Standard input commands, one per line:
 //   send TOPIC PAYLOAD [alo|be]    send-all TOPIC PAYLOAD [alo|be]
-//   send-many TOPIC PREFIX COUNT [alo|be]   send_to PREFIX0 .. PREFIX<COUNT-1>; stops at
-//                                  the first refusal: "ok COUNT" or "err CODE at I: MESSAGE"
+//   send-many TOPIC PREFIX COUNT [alo|be [SIZE]]   send_to PREFIX0 .. PREFIX<COUNT-1>
+//                                  (padded with '.' to SIZE bytes); stops at the first
+//                                  refusal: "ok COUNT" or "err CODE at I: MESSAGE"
 //   subscribe TOPIC    unsubscribe TOPIC    refresh TOPIC
 //   stop    run (prints "ready ADDR" before "ok")    pending (ok COUNT)    quit
 //   hwm                            ok KB: this process's peak resident size (VmHWM
@@ -246,12 +247,17 @@ public:
     if (cmd == "send-many") {
       std::string prefix;
       long count = -1;
+      std::size_t size = 0;
       bool parsed = static_cast<bool>(in >> topic >> prefix >> count);
       in >> mode;
+      if (!mode.empty() && !(in >> size))
+        size = 0; // no SIZE: PREFIX and the number only
       if (!parsed || count < 0 || (!mode.empty() && mode != "alo" && mode != "be"))
-        return say("err 8 usage: send-many TOPIC PREFIX COUNT [alo|be]");
+        return say("err 8 usage: send-many TOPIC PREFIX COUNT [alo|be [SIZE]]");
       for (long i = 0; i < count; ++i) {
         auto data = prefix + std::to_string(i);
+        if (data.size() < size)
+          data.resize(size, '.'); // padding after the number
         if (!client_.send_to(topic, data.data(), data.size(), mode != "be"))
           return say("err " + std::to_string(static_cast<int>(client_.last_error())) + " at "
                      + std::to_string(i) + ": " + client_.last_error_message());

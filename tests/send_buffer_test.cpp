@@ -135,6 +135,35 @@ TEST_P(send_buffer_test, zero_means_unlimited_as_in_liner) {
   ASSERT_TRUE(b->in.wait_for_count(1024)) << b->in.size() << " of 1024 arrived";
 }
 
+// The send buffer bounds what waits for a socket, not what waits for the
+// store: while the listener is away, at-least-once sends are saved (as in
+// liner), so 32 times the send buffer is accepted without a refusal and
+// all of it arrives, in order, once the listener runs again.
+TEST_P(send_buffer_test, at_least_once_sends_to_a_stopped_listener_are_saved_not_refused) {
+  Client::set_send_buffer(256 * 1024);
+  Client::set_send_timeout_ms(200);
+  auto b = running("b-name", "b");
+  ASSERT_TRUE(b);
+  auto a = running("a-name", "a");
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->send("b", "hello", true)) << a->error();
+  ASSERT_TRUE(b->in.wait_for_data("hello"));
+  ASSERT_TRUE(b->client->stop()) << b->error();
+
+  const int count = 2048; // of 4 KiB: 8 MiB
+  std::string payload(4 * 1024, 'x');
+  for (int i = 0; i < count; ++i) {
+    auto n = numbered(i);
+    payload.replace(0, n.size() + 1, n + ";");
+    ASSERT_TRUE(a->send("b", payload, true)) << "send " << i << ": " << a->error();
+  }
+  ASSERT_TRUE(b->client->run(b->in.callback())) << b->error();
+  ASSERT_TRUE(b->in.wait_for_count(count + 1)) << b->in.size() - 1 << " of " << count << " arrived";
+  auto got = b->in.snapshot();
+  for (int i = 0; i < count; ++i)
+    ASSERT_EQ(number_of(got[i + 1].data), numbered(i)) << "at position " << i;
+}
+
 // A send from inside a receive callback never waits for room (the route it
 // would wait on may need that very thread): it fails busy at once. Here b's
 // callback sends to c, whose callback is stalled, so b's route to c fills.

@@ -236,6 +236,25 @@ TEST_P(store_test, stored_frames_can_be_read_and_deleted_once_acked) {
   EXPECT_EQ(rest[0].frame, frame(3, "c"));
 }
 
+TEST_P(store_test, the_queue_reads_in_pages_after_a_row_id) {
+  store->save_messages_from_sender(7, {frame(1, "a"), frame(2, "b"), frame(3, "c"),
+                                       frame(4, "d"), frame(5, "e")});
+  store->save_messages_from_sender(8, {frame(1, "other")});
+  auto first = store->read_queue_page(7, 0, 2);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].frame, frame(1, "a"));
+  EXPECT_EQ(first[1].frame, frame(2, "b"));
+  auto second = store->read_queue_page(7, first.back().id, 2);
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(second[0].frame, frame(3, "c"));
+  EXPECT_GT(second[0].id, first.back().id);
+  auto last = store->read_queue_page(7, second.back().id, 2);
+  ASSERT_EQ(last.size(), 1u); // short: the end of the queue
+  EXPECT_EQ(last[0].frame, frame(5, "e"));
+  EXPECT_TRUE(store->read_queue_page(7, last.back().id, 2).empty());
+  EXPECT_EQ(store->count_pending_messages(7), 5); // reading deletes nothing
+}
+
 TEST_P(store_test, sender_listener_rows_and_listener_name_fallback) {
   store->save_listener_for_sender("127.0.0.1:5000", "billing", "bob");
   store->save_listener_for_sender("127.0.0.1:5001", "__#internal_channel", "carol");
