@@ -137,15 +137,6 @@ void route_state::stream_lost() {
     unsaved_bytes_ += f.bytes.size();
 }
 
-void route_state::set_online() {
-  std::lock_guard<std::mutex> guard{mutex_};
-  offline_ = false;
-  unsaved_bytes_ = 0;
-  save_wake_pending_ = false;
-  if (waiting_ > 0)
-    room_.notify_all(); // they wait for the outbox now
-}
-
 bool route_state::offline() const {
   std::lock_guard<std::mutex> guard{mutex_};
   return offline_;
@@ -163,26 +154,39 @@ std::vector<byte_buffer> route_state::begin_save() {
   return out;
 }
 
-void route_state::end_save(bool saved) {
+int64_t route_state::end_save(const std::vector<int64_t>* ids) {
   std::lock_guard<std::mutex> guard{mutex_};
-  if (saved) {
-    queue_in_store_ = true;
-    std::size_t freed = 0;
-    unacked_.erase(std::remove_if(unacked_.begin(), unacked_.end(),
-                                  [&](const queued_frame& f) {
-                                    freed += f.saving ? f.bytes.size() : 0;
-                                    return f.saving;
-                                  }),
-                   unacked_.end());
-    if (offline_) {
-      unsaved_bytes_ -= std::min(unsaved_bytes_, freed);
-      if (waiting_ > 0)
-        room_.notify_all();
-    }
-  } else {
+  if (!ids) {
     for (auto& f : unacked_)
       f.saving = false;
+    return 0;
   }
+  queue_in_store_ = true;
+  // Acks pop from the front: the frames still saving are the last of the
+  // saved ones, and the rows before theirs hold frames acked meanwhile.
+  auto saving = static_cast<std::size_t>(
+    std::count_if(unacked_.begin(), unacked_.end(), [](const queued_frame& f) { return f.saving; }));
+  auto first = ids->size() - std::min(saving, ids->size());
+  int64_t acked_rows = first > 0 ? (*ids)[first - 1] : 0;
+  if (!offline_) {
+    for (auto& f : unacked_)
+      if (f.saving) {
+        f.saving = false;
+        f.store_id = first < ids->size() ? (*ids)[first++] : 0;
+      }
+    return acked_rows;
+  }
+  std::size_t freed = 0;
+  unacked_.erase(std::remove_if(unacked_.begin(), unacked_.end(),
+                                [&](const queued_frame& f) {
+                                  freed += f.saving ? f.bytes.size() : 0;
+                                  return f.saving;
+                                }),
+                 unacked_.end());
+  unsaved_bytes_ -= std::min(unsaved_bytes_, freed);
+  if (waiting_ > 0)
+    room_.notify_all();
+  return acked_rows;
 }
 
 std::size_t route_state::unsaved_count() const {
@@ -211,8 +215,15 @@ std::size_t route_state::unacked_up_to(uint64_t number) const {
 }
 
 std::vector<queued_frame> route_state::replay_frames(std::vector<queued_frame> stored,
-                                                     uint64_t after, uint64_t up_to) {
+                                                     uint64_t after, uint64_t up_to, bool last) {
   std::lock_guard<std::mutex> guard{mutex_};
+  if (last) {
+    offline_ = false;
+    unsaved_bytes_ = 0;
+    save_wake_pending_ = false;
+    if (waiting_ > 0)
+      room_.notify_all(); // they wait for the outbox now
+  }
   std::vector<queued_frame> out;
   for (auto& f : stored)
     if (f.number > acked_)

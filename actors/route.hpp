@@ -81,19 +81,22 @@ public:
   /// safely in the store, and frames that are in the store leave memory (the
   /// next replay reads them back).
   void stream_lost();
-  /// The replay after connecting is through: sends go to the outbox again.
-  /// From stream_lost() until then the route is offline: at-least-once
+  /// From stream_lost() (or from the start, with a stored queue) until the
+  /// last page of the next replay, the route is offline: at-least-once
   /// frames skip the outbox, count as taken and wait in memory for the
   /// route actor to save them (send_buffer() bounds the bytes not saved yet).
-  void set_online();
   bool offline() const;
   /// Copies of the at-least-once frames above the ack that only memory
   /// holds, marked as being saved; empty if none. One save at a time: the
   /// route actor calls it again only after end_save.
   std::vector<byte_buffer> begin_save();
-  /// The save ended: on success its frames leave memory (the store has
-  /// them); on failure they stay, to be saved again.
-  void end_save(bool saved);
+  /// The save ended: on success (`ids`: their new rows, in order) its
+  /// frames leave memory while the route is offline (the store has them);
+  /// online they may be on the stream already, so they stay until acked,
+  /// with their rows, which the ack then deletes. On failure (nullptr) they
+  /// stay, to be saved again. Returns the last row of frames acked while
+  /// they were being saved (0 if none): the caller deletes up to it.
+  int64_t end_save(const std::vector<int64_t>* ids);
   /// At-least-once frames above the ack that only memory holds.
   std::size_t unsaved_count() const;
   /// Whether the store may hold frames of this route (then a replay must
@@ -103,9 +106,12 @@ public:
   /// read back from the store) and the at-least-once frames already taken
   /// from the outbox that only memory holds numbered in (after, up_to],
   /// merged in number order above the ack. Stored ones are kept in memory
-  /// (with their row ids) until acked.
+  /// (with their row ids) until acked. With the `last` page the route is
+  /// online again, in the same step: a send from then on goes to the
+  /// outbox, which is written after this page (a send in between would be
+  /// in neither).
   std::vector<queued_frame> replay_frames(std::vector<queued_frame> stored, uint64_t after,
-                                          uint64_t up_to);
+                                          uint64_t up_to, bool last);
   /// At-least-once frames memory holds until they are acked, numbered up to `number`.
   std::size_t unacked_up_to(uint64_t number) const;
   /// Stops accepting messages (the client is stopping).
@@ -133,7 +139,7 @@ private:
   uint64_t taken_ = 0; // the highest number taken from the outbox to be written
   uint64_t acked_ = 0;
   bool queue_in_store_;
-  bool offline_ = false;         // see set_online()
+  bool offline_ = false;         // see offline()
   std::size_t unsaved_bytes_ = 0; // offline: at-least-once bytes only memory holds
   bool save_wake_pending_ = false; // offline: the route actor was rung to save
   outbox outbox_;

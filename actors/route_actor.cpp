@@ -186,7 +186,7 @@ void apply_ack(route_broker* self, uint64_t number, const char* source) {
 void write_page(route_broker* self, std::vector<queued_frame> stored, uint64_t up_to, bool last) {
   auto& st = self->state;
   auto route = st.ctx.route;
-  for (auto& f : route->replay_frames(std::move(stored), st.replayed_up_to, up_to)) {
+  for (auto& f : route->replay_frames(std::move(stored), st.replayed_up_to, up_to, last)) {
     put(self, f.bytes.data(), f.bytes.size());
     st.replayed_up_to = std::max(st.replayed_up_to, f.number);
   }
@@ -202,8 +202,7 @@ void write_page(route_broker* self, std::vector<queued_frame> stored, uint64_t u
     next_page(self);
     return;
   }
-  st.more_stored = false;
-  route->set_online();
+  st.more_stored = false; // and the route is online again (replay_frames)
   st.at = phase::connected;
   st.connected_at = std::chrono::steady_clock::now();
   st.tried.clear();

@@ -24,11 +24,15 @@ void persist(route_broker* self) {
   ask_store(self, req::save_frames{ck, std::move(frames)}, [=](store_answer<req::save_frames>& a) {
     auto& st = self->state;
     st.saving = false;
-    route->end_save(a.ok());
+    if (auto acked_rows = route->end_save(a ? &*a : nullptr); acked_rows > 0)
+      ask_store(self, req::delete_frames{ck, acked_rows}, [](auto&) {});
     if (a) {
       st.store_outage = false;
       st.save_backoff = defaults::save_retry_first;
-      persist(self); // frames queued meanwhile, or the end of a stop
+      // Frames queued meanwhile, or the end of a stop. Online, frames go to
+      // the stream instead: saving is for a route without one.
+      if (st.at == phase::stopped || route->offline())
+        persist(self);
       return;
     }
     if (!st.store_outage)

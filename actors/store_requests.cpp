@@ -131,8 +131,8 @@ std::vector<routes_to_restore::route> routes_to_restore::run(Store& s) const {
   return out;
 }
 
-void save_frames::run(Store& s) const {
-  s.save_messages_from_sender(connection_key, frames);
+std::vector<int64_t> save_frames::run(Store& s) const {
+  return s.save_messages_from_sender(connection_key, frames);
 }
 
 read_queue::queue read_queue::run(Store& s) const {

@@ -153,12 +153,13 @@ struct routes_to_restore {
   value_type run(Store& s) const;
 };
 
-/// Appends at-least-once frames to a route's offline queue (one transaction).
+/// Appends at-least-once frames to a route's offline queue (one
+/// transaction); their row ids, in order.
 struct save_frames {
-  using value_type = void;
+  using value_type = std::vector<int64_t>;
   int32_t connection_key = 0;
   std::vector<std::vector<char>> frames;
-  void run(Store& s) const;
+  value_type run(Store& s) const;
 };
 
 /// A route's stored ack and a page of its offline queue: at most `limit`

@@ -69,7 +69,7 @@ const std::array<const char*, statement_count> texts = {
   // ack_delete
   "DELETE FROM conn_mess_number WHERE connection_key = ?1",
   // queue_append
-  "INSERT INTO conn_messages (connection_key, payload) VALUES (?1, ?2)",
+  "INSERT INTO conn_messages (connection_key, payload) VALUES (?1, ?2) RETURNING id",
   // queue_read
   "SELECT id, payload FROM conn_messages WHERE connection_key = ?1 ORDER BY id ASC",
   // queue_read_page

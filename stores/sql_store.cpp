@@ -304,14 +304,17 @@ int64_t SqlStore::count_pending_messages(int32_t ck) {
   return db_->run(statement::count_pending, {int64_t{ck}}).integer(0, 0);
 }
 
-void SqlStore::save_messages_from_sender(int32_t ck,
-                                         const std::vector<std::vector<char>>& frames) {
+std::vector<int64_t> SqlStore::save_messages_from_sender(
+  int32_t ck, const std::vector<std::vector<char>>& frames) {
+  std::vector<int64_t> ids;
   if (frames.empty())
-    return;
+    return ids;
+  ids.reserve(frames.size());
   sql::transaction tx{*db_};
   for (auto& f : frames)
-    db_->run(statement::queue_append, {int64_t{ck}, as_blob(f)});
+    ids.push_back(db_->run(statement::queue_append, {int64_t{ck}, as_blob(f)}).integer(0, 0));
   tx.commit();
+  return ids;
 }
 
 std::vector<stored_frame> SqlStore::read_messages_for_sender(int32_t ck) {

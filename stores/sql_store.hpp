@@ -51,7 +51,7 @@ public:
   uint64_t get_last_mess_number_for_sender(int32_t ck) override;
 
   int64_t count_pending_messages(int32_t ck) override;
-  void save_messages_from_sender(int32_t ck,
+  std::vector<int64_t> save_messages_from_sender(int32_t ck,
                                  const std::vector<std::vector<char>>& frames) override;
   std::vector<std::vector<char>> load_messages_for_sender(int32_t ck) override;
   std::vector<stored_frame> read_messages_for_sender(int32_t ck) override;

@@ -194,8 +194,9 @@ public:
 
   virtual int64_t count_pending_messages(int32_t ck) = 0;
   /// Appends whole frames to the queue, in order, in one transaction.
-  virtual void save_messages_from_sender(int32_t ck,
-                                         const std::vector<std::vector<char>>& frames) = 0;
+  /// Returns their row ids, in the same order.
+  virtual std::vector<int64_t> save_messages_from_sender(
+    int32_t ck, const std::vector<std::vector<char>>& frames) = 0;
   /// Reads the whole queue in order and deletes it (liner's semantics).
   virtual std::vector<std::vector<char>> load_messages_for_sender(int32_t ck) = 0;
   /// Reads the whole queue in order without deleting anything.

@@ -187,11 +187,7 @@ private:
 class hostile_peer_test : public ::testing::Test {
 protected:
   hostile_peer_test() : path(dir.path() + "/liner.db"), rows(path) {
-    // Under AddressSanitizer (scripts/test --sanitize) freed memory waits in
-    // a 256 MiB quarantine and counts in VmHWM: keep it small in the peers
-    // this test starts, so the memory bounds measure liner-caf, not ASan.
-    if (const char* asan = std::getenv("ASAN_OPTIONS"))
-      ::setenv("ASAN_OPTIONS", (std::string(asan) + ":quarantine_size_mb=8").c_str(), 1);
+    small_asan_quarantine_in_children(); // the memory bounds are liner-caf's
   }
 
   /// Starts liner-peer NAME/TOPIC on the test file and waits for "ready";

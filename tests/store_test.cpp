@@ -237,11 +237,14 @@ TEST_P(store_test, stored_frames_can_be_read_and_deleted_once_acked) {
 }
 
 TEST_P(store_test, the_queue_reads_in_pages_after_a_row_id) {
-  store->save_messages_from_sender(7, {frame(1, "a"), frame(2, "b"), frame(3, "c"),
-                                       frame(4, "d"), frame(5, "e")});
+  auto ids = store->save_messages_from_sender(7, {frame(1, "a"), frame(2, "b"), frame(3, "c"),
+                                                  frame(4, "d"), frame(5, "e")});
+  ASSERT_EQ(ids.size(), 5u); // the rows saved, in order
   store->save_messages_from_sender(8, {frame(1, "other")});
   auto first = store->read_queue_page(7, 0, 2);
   ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].id, ids[0]);
+  EXPECT_EQ(first[1].id, ids[1]);
   EXPECT_EQ(first[0].frame, frame(1, "a"));
   EXPECT_EQ(first[1].frame, frame(2, "b"));
   auto second = store->read_queue_page(7, first.back().id, 2);

@@ -3,6 +3,7 @@
 #include "support/child_process.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <csignal>
 #include <fcntl.h>
 #include <poll.h>
@@ -174,6 +175,11 @@ std::optional<int> peer_process::wait_exit(std::chrono::milliseconds timeout) {
   int code = reap(pid_);
   pid_ = -1;
   return code;
+}
+
+void small_asan_quarantine_in_children() {
+  if (const char* asan = std::getenv("ASAN_OPTIONS"))
+    ::setenv("ASAN_OPTIONS", (std::string(asan) + ":quarantine_size_mb=8").c_str(), 1);
 }
 
 } // namespace liner::test
