@@ -375,7 +375,9 @@ TEST_F(hostile_peer_test, silent_connections_make_room_for_a_peer_that_speaks) {
             << " during the attack\n";
 
   EXPECT_TRUE(all) << legit_shortfall(*l);
-  EXPECT_LE(fds_during, fds_before + 64) << "descriptors beyond the inbound connection limit";
+  // 64 inbound connections at most, plus a few of the listener's own
+  // (a route back to the sender, store files) opened meanwhile.
+  EXPECT_LE(fds_during, fds_before + 64 + 8) << "descriptors beyond the inbound connection limit";
   idle->close_stdin();
 }
 
