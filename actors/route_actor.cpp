@@ -120,10 +120,9 @@ void lose_stream(route_broker* self, const std::string& why, bool refused) {
 // Closes the stream ourselves (CAF sends no connection_closed_msg for
 // that) and goes on as after a lost one.
 void drop_stream(route_broker* self, const std::string& why, bool log = true) {
-  auto& st = self->state;
   if (log)
     LINER_LOG_ERROR(why);
-  self->close(st.hdl);
+  close_stream(self);
   lose_stream(self, why, false);
 }
 
@@ -142,8 +141,7 @@ void read_page(route_broker* self);
 // alone holds is saved by the stop).
 void stop_replay(route_broker* self) {
   auto& st = self->state;
-  ::shutdown(st.fd, SHUT_RDWR);
-  self->close(st.hdl);
+  close_stream(self);
   st.more_stored = false;
   finish_stop(self);
 }
@@ -389,7 +387,7 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       auto& st = self->state;
       if (st.at == phase::connected || st.at == phase::replaying
           || st.at == phase::authenticating) {
-        self->close(st.hdl); // CAF reports no close of ours: go on here
+        close_stream(self); // CAF reports no close of ours: go on here
         if (note_stream_lost(self, "stream closed: the listener moved to " + st.ctx.route->addr()))
           return;
         st.backoff = defaults::route_backoff_first;
@@ -528,6 +526,12 @@ void write_outbox(route_broker* self) {
     outbox::spares().give(std::move(chunk));
     self->flush(st.hdl); // an idle stream starts writing and frees wr_buf again
   }
+}
+
+void close_stream(route_broker* self) {
+  auto& st = self->state;
+  ::shutdown(st.fd, SHUT_RDWR);
+  self->close(st.hdl);
 }
 
 void put(route_broker* self, const char* p, std::size_t n) {

@@ -83,6 +83,11 @@ void finish_stop(route_broker* self);
 
 // -- route_actor.cpp --------------------------------------------------------------------
 
+/// Ends the stream now: the socket is shut down first, so CAF drops it at
+/// once instead of waiting for the peer's FIN (a stream still closing when
+/// the runtime stops would be leaked). CAF reports no close of ours.
+void close_stream(route_broker* self);
+
 void write_outbox(route_broker* self);
 /// Appends bytes to the stream's write buffer (through TLS when it has it)
 /// and counts them as unsent; the caller flushes.

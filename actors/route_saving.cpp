@@ -1,6 +1,4 @@
 // The route actor, part two: saving at-least-once frames and stopping.
-#include <sys/socket.h>
-
 #include "actors/route_broker.hpp"
 
 namespace liner::route_steps {
@@ -66,11 +64,7 @@ void end_stream(route_broker* self) {
   auto& st = self->state;
   if (!st.stream_open)
     return;
-  // Everything is written (or the grace period is over): shut the socket
-  // down so CAF drops the stream now instead of waiting for the peer's FIN
-  // (a stream still closing when the runtime stops would be leaked).
-  ::shutdown(st.fd, SHUT_RDWR);
-  self->close(st.hdl);
+  close_stream(self); // everything is written (or the grace period is over)
   st.stream_open = false;
   maybe_quit(self);
 }
