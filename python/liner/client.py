@@ -62,9 +62,12 @@ def _receive_callback(deliver: Callable[[str, str, bytes], Any]) -> Any:
     # Must not reference the Client: the callback object is kept by it.
     def on_receive(to: Optional[bytes], frm: Optional[bytes], data: Optional[int],
                    size: int, _udata: Any) -> None:
-        with _callback_guard.entered():
+        _callback_guard.enter()  # not `with entered()`: this runs per message
+        try:
             payload = ctypes.string_at(data, size) if size and data else b""
             deliver(_dec(to), _dec(frm), payload)
+        finally:
+            _callback_guard.leave()
 
     return _lib.RECEIVE_CB(on_receive)
 

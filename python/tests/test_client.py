@@ -194,6 +194,26 @@ def test_echo_from_inside_the_receive_callback(store: Store) -> None:
     assert echo_results == [True] * 30
 
 
+def test_a_callback_thread_keeps_its_python_state_between_messages(store: Store) -> None:
+    # The delivery thread is not a Python thread: unless the package keeps
+    # its Python thread state, ctypes makes a new one per callback (slow,
+    # and threading.local forgets everything between two messages).
+    local = threading.local()
+    seen = []
+
+    def count(to: str, from_: str, data: bytes) -> None:
+        local.n = getattr(local, "n", 0) + 1
+        seen.append(local.n)
+
+    r = store.client("r", "R")
+    s = store.client("s", "S")
+    assert r.run(count) and s.run(Collector())
+    for i in range(20):
+        assert s.send_to("R", f"m{i}".encode())
+    assert wait_until(lambda: len(seen) == 20)
+    assert seen == list(range(1, 21))
+
+
 def test_send_all_round_robin_subscribe_unsubscribe(store: Store) -> None:
     ga, gb = Collector(), Collector()
     a, b, s = store.client("a", "A"), store.client("b", "B"), store.client("s", "S")
