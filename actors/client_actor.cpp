@@ -55,6 +55,10 @@ internal_client_actor::behavior_type client_actor_impl(internal_client_actor::po
       if (auto core = weak.lock())
         core->on_peer_event(ev.event);
     },
+    [=](const msg::catalog_changes& ev) {
+      if (auto core = weak.lock())
+        core->on_catalog_changes(ev.changes, ev.everything);
+    },
   };
 }
 

@@ -31,11 +31,13 @@ std::shared_ptr<client_core> client_core::create(std::string unique_name, std::s
                                                  std::unique_ptr<Store> store) {
   store->set_source_topic(topic);
   store->set_source_localhost(localhost);
+  auto feed = store->catalog_feed_source();
   thread_logger_scope scope; // starts the system and spawns
   std::shared_ptr<client_core> core{
     new client_core(std::move(unique_name), std::move(topic), std::move(localhost), std::move(store))};
   core->client_actor_ = spawn_client_actor(core->system(), core);
   core->routes_.set_client_actor(core->client_actor_);
+  core->catalog_feed_ = std::move(feed);
   return core;
 }
 

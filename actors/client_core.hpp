@@ -26,6 +26,7 @@
 #include <liner/client.hpp>
 
 #include "actors/acceptor.hpp"
+#include "actors/catalog_watch.hpp"
 #include "actors/actor_runtime.hpp"
 #include "actors/callback_scope.hpp"
 #include "actors/client_actor_impl.hpp"
@@ -99,6 +100,10 @@ public:
                    const std::string& message);
   /// An event read on the internal channel (on the client actor's thread).
   void on_peer_event(const internal_event& ev) { control_.on_event(ev); }
+  /// Catalog changes the database reported (on the client actor's thread).
+  void on_catalog_changes(const std::vector<catalog_change>& changes, bool everything) {
+    control_.on_catalog_changes(changes, everything);
+  }
   /// A route lost `addr`: the next send resolves its topic again.
   void on_route_lost(const std::string& addr) { routes_.prune(addr); }
 
@@ -144,6 +149,8 @@ private:
   std::atomic<bool> running_{false};
   bool shut_down_ = false;
   std::unique_ptr<acceptor> acceptor_;
+  catalog_feed_opener catalog_feed_; // empty: the store has no feed (SQLite)
+  std::unique_ptr<catalog_watch> catalog_watch_; // while running
   caf::actor listener_;
   caf::actor delivery_;
   std::shared_ptr<std::atomic<bool>> delivery_stopping_;

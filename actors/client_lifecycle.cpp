@@ -111,6 +111,13 @@ result<void> client_core::run(receive_callback on_receive) {
     return fail(error_code::store, "failed to subscribe to internal channel");
   }
   topics_->listen(keys->internal, internal_channel_topic);
+  if (catalog_feed_) {
+    try {
+      catalog_watch_ = std::make_unique<catalog_watch>(catalog_feed_, client_actor_);
+    } catch (const std::exception& e) { // no pipe: peers' announcements still reach us
+      LINER_LOG_ERROR(std::string("run: no catalog feed: ") + e.what());
+    }
+  }
   announce({"client_connected", unique_name_, topic_, *published}, false);
   return {};
 }
@@ -119,6 +126,7 @@ result<void> client_core::stop() {
   std::unique_lock<std::mutex> guard{lifecycle_};
   if (!running_)
     return {};
+  catalog_watch_.reset(); // the catalog changes we are about to make are ours
   // Leave the catalog (subscriptions too: liner does not restore them on
   // the next run), then say goodbye while the routes still run.
   auto topics = topics_->subscriptions();

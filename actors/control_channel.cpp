@@ -2,6 +2,8 @@
 
 #include <caf/send.hpp>
 
+#include <set>
+
 #include "actors/messages.hpp"
 #include "runtime/log.hpp"
 
@@ -59,6 +61,40 @@ void control_channel::on_event(const internal_event& ev) {
     status_(status_kind::peer_subscribed, ev.topic, ev.client, ev.event);
   else if (ev.event == "unsubscribed")
     status_(status_kind::peer_unsubscribed, ev.topic, ev.client, ev.event);
+}
+
+void control_channel::on_catalog_changes(const std::vector<catalog_change>& changes,
+                                         bool everything) {
+  auto& cache = routes_.addresses();
+  std::set<std::string> touched;
+  for (auto& c : changes) {
+    if (c.topic.empty())
+      everything = true;
+    touched.insert(c.topic);
+    if (!c.old_topic.empty())
+      touched.insert(c.old_topic);
+  }
+  std::vector<std::string> refresh;
+  if (everything) {
+    refresh = cache.topics();
+    refresh.push_back(internal_channel_topic);
+  } else {
+    for (auto& t : touched)
+      if (t == internal_channel_topic || cache.pick(t, false))
+        refresh.push_back(t);
+  }
+  for (auto& t : std::set<std::string>(refresh.begin(), refresh.end()))
+    if (auto r = routes_.refresh(t); !r)
+      LINER_LOG_ERROR("catalog change: refreshing '" + t + "': " + r.error().message);
+  // A peer (re)registered: a route to it that waits to reconnect, or knows
+  // an older address, goes there now.
+  std::set<std::pair<std::string, std::string>> moved; // (client, address)
+  for (auto& c : changes)
+    if ((c.op == "INSERT" || c.op == "UPDATE") && !c.client_name.empty()
+        && c.client_name != unique_name_)
+      moved.emplace(c.client_name, c.addr);
+  for (auto& [client, addr] : moved)
+    routes_.follow(client, addr);
 }
 
 } // namespace liner

@@ -2,7 +2,8 @@
 // that they started, stopped, subscribed or unsubscribed. announce() sends an
 // event to every peer registered on the channel; on_event() acts on one that
 // arrived: refresh the directory, follow a listener to its new address, and
-// report peer events for related topics to the status callback.
+// report peer events for related topics to the status callback. On
+// PostgreSQL the catalog's own change notifications are acted on here too.
 #pragma once
 
 #include <caf/actor_system.hpp>
@@ -16,6 +17,7 @@
 #include "actors/topic_table.hpp"
 #include <liner/error_code.hpp>
 #include "runtime/internal_event.hpp"
+#include "stores/catalog_feed.hpp"
 
 namespace liner {
 
@@ -33,6 +35,11 @@ public:
   void announce(const internal_event& ev, bool alo, const std::optional<std::string>& own_addr);
   /// Acts on an event read on the channel (on the client actor's thread).
   void on_event(const internal_event& ev);
+  /// Acts on catalog changes the database reported (catalog_watch.hpp), on
+  /// the client actor's thread: refreshes the cached topics they touch
+  /// (every cached topic if `everything`) and follows peers whose address
+  /// changed. No status events: those come from the peers' own announcements.
+  void on_catalog_changes(const std::vector<catalog_change>& changes, bool everything);
 
 private:
   caf::actor_system& sys_;

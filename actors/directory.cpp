@@ -34,6 +34,15 @@ void directory::prune(const std::string& addr) {
   });
 }
 
+std::vector<std::string> directory::topics() const {
+  auto t = table_.get();
+  std::vector<std::string> out;
+  out.reserve(t->size());
+  for (auto& [topic, e] : *t)
+    out.push_back(topic);
+  return out;
+}
+
 directory::choice directory::pick(const std::string& topic, bool advance) const {
   auto t = table_.get();
   auto it = t->find(topic);

@@ -48,6 +48,9 @@ public:
   /// i + 1); empty if none are cached. One snapshot read, no allocation.
   choice pick(const std::string& topic, bool advance) const;
 
+  /// The topics whose addresses are cached.
+  std::vector<std::string> topics() const;
+
   /// Changes whenever any topic's addresses change.
   uint64_t version() const { return table_.version(); }
 

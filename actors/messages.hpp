@@ -15,6 +15,7 @@
 
 #include <liner/error_code.hpp>
 #include "runtime/buffer_pool.hpp"
+#include "stores/catalog_feed.hpp"
 #include "runtime/frame_codec.hpp"
 #include "runtime/internal_event.hpp"
 
@@ -66,6 +67,14 @@ struct status_event {
 /// An event read on the internal channel, for the client actor to act on.
 struct peer_event {
   internal_event event;
+};
+
+/// Catalog changes the database reported (catalog_watch.hpp), for the
+/// client actor to act on. `everything`: refresh every cached topic (the
+/// feed just (re)connected, or it is down and this is the fallback poll).
+struct catalog_changes {
+  std::vector<catalog_change> changes;
+  bool everything = false;
 };
 
 /// A connection the acceptor took, for the listener (acceptor.hpp), once
@@ -126,6 +135,7 @@ inline void recycle(buffer_pool& pool, frame_batch& b) {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::status_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::peer_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::catalog_changes)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::connect_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::accepted_socket)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(liner::msg::frame_batch)

@@ -52,6 +52,9 @@ inline constexpr std::chrono::milliseconds route_backoff_first = 50ms;
 inline constexpr std::chrono::milliseconds route_backoff_max = 2000ms;
 /// A stream up this long before it broke counts as a success: the backoff starts anew.
 inline constexpr std::chrono::milliseconds route_stable_after = 1000ms;
+/// PostgreSQL: while the catalog feed (LISTEN) is down, clients refresh
+/// every cached topic this often, and try to listen again.
+inline constexpr std::chrono::milliseconds catalog_poll_period = 1000ms;
 /// Store ack polling period for listeners that ack only through the store (Rust liner).
 inline constexpr std::chrono::milliseconds ack_poll_period = 200ms;
 /// Written bytes a stopping route waits for before it closes its stream anyway.

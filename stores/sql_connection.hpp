@@ -45,6 +45,8 @@ public:
   virtual void set_deadline(clock::time_point deadline) = 0;
   virtual bool connected() const = 0;
   virtual void reconnect() = 0;
+  /// See Store::catalog_feed_source (none by default).
+  virtual catalog_feed_opener catalog_feed_source() const { return {}; }
 
   /// Starts a write transaction (SQLite: BEGIN IMMEDIATE, so that readers
   /// never have to upgrade their lock later).

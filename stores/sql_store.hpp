@@ -16,6 +16,7 @@ public:
   void set_deadline(clock::time_point deadline) override { db_->set_deadline(deadline); }
   bool connected() const override { return db_->connected(); }
   void reconnect() override { db_->reconnect(); }
+  catalog_feed_opener catalog_feed_source() const override { return db_->catalog_feed_source(); }
 
   void regist_topic(const std::string& topic) override;
   void unregist_topic(const std::string& topic) override;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "runtime/defaults.hpp"
+#include "stores/catalog_feed.hpp"
 
 namespace liner {
 
@@ -89,6 +90,9 @@ public:
   virtual bool connected() const = 0;
   /// Opens a new connection (by the deadline); throws store_error.
   virtual void reconnect() = 0;
+  /// How to open a feed of catalog changes on this store's database, for
+  /// any thread; empty if the backend has none (SQLite).
+  virtual catalog_feed_opener catalog_feed_source() const { return {}; }
 
   // -- identity ----------------------------------------------------------
 

@@ -1,0 +1,106 @@
+#include "actors/catalog_watch.hpp"
+
+#include <caf/send.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "actors/messages.hpp"
+#include "runtime/defaults.hpp"
+#include "runtime/knobs.hpp"
+#include "runtime/log.hpp"
+
+namespace liner {
+
+catalog_watch::catalog_watch(catalog_feed_opener open, internal_client_actor client)
+  : open_(std::move(open)), client_(std::move(client)) {
+  if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0)
+    throw std::runtime_error(std::string("catalog watch: pipe2: ") + std::strerror(errno));
+  thread_ = std::thread([this] { run(); });
+}
+
+catalog_watch::~catalog_watch() {
+  char b = 1;
+  if (::write(wake_[1], &b, 1) < 0)
+    LINER_LOG_ERROR(std::string("catalog watch: cannot wake its thread: ") + std::strerror(errno));
+  if (thread_.joinable())
+    thread_.join();
+  for (int fd : wake_)
+    if (fd >= 0)
+      ::close(fd);
+}
+
+void catalog_watch::run() {
+  for (;;) {
+    std::unique_ptr<catalog_feed> feed;
+    try {
+      feed = open_(std::chrono::steady_clock::now() + knobs::store_timeout());
+      if (down_)
+        LINER_LOG_ERROR("catalog feed: listening for catalog changes again");
+      down_ = false;
+    } catch (const std::exception& e) {
+      if (!down_)
+        LINER_LOG_ERROR(std::string("catalog feed: cannot listen for catalog changes (")
+                        + e.what() + "); refreshing cached topics every "
+                        + std::to_string(defaults::catalog_poll_period.count())
+                        + " ms until it can");
+      down_ = true;
+    }
+    post({}, true); // what changed while nobody listened, or the fallback poll
+    if (!feed) {
+      if (stopped_within(defaults::catalog_poll_period))
+        return;
+      continue;
+    }
+    auto opened = std::chrono::steady_clock::now();
+    if (listen(*feed))
+      return;
+    // A feed that breaks as soon as it opens is not reopened in a loop.
+    if (std::chrono::steady_clock::now() - opened < defaults::catalog_poll_period
+        && stopped_within(defaults::catalog_poll_period))
+      return;
+  }
+}
+
+bool catalog_watch::listen(catalog_feed& feed) {
+  for (;;) {
+    pollfd fds[2] = {{feed.socket(), POLLIN, 0}, {wake_[0], POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      LINER_LOG_ERROR(std::string("catalog feed: poll failed: ") + std::strerror(errno));
+      return stopped_within(defaults::catalog_poll_period);
+    }
+    if (fds[1].revents != 0)
+      return true;
+    try {
+      auto changes = feed.take();
+      if (!changes.empty())
+        post(std::move(changes), false);
+    } catch (const std::exception& e) {
+      LINER_LOG_ERROR(std::string("catalog feed: ") + e.what());
+      down_ = true;
+      return false;
+    }
+  }
+}
+
+bool catalog_watch::stopped_within(std::chrono::milliseconds d) {
+  pollfd p{wake_[0], POLLIN, 0};
+  int n;
+  while ((n = ::poll(&p, 1, static_cast<int>(d.count()))) < 0 && errno == EINTR) {
+  }
+  return n > 0;
+}
+
+void catalog_watch::post(std::vector<catalog_change> changes, bool everything) {
+  caf::anon_send(client_, msg::catalog_changes{std::move(changes), everything});
+}
+
+} // namespace liner

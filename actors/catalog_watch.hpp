@@ -1,0 +1,45 @@
+// Keeps a client's address cache in step with the catalog on PostgreSQL: a
+// thread of its own LISTENs for the changes the catalog's triggers NOTIFY
+// (stores/catalog_feed.hpp) and hands them to the client actor, which
+// refreshes the topics they touch and follows peers to new addresses.
+//
+// When the feed cannot be opened, or breaks, the thread falls back to
+// polling: every catalog_poll_period it asks the client actor to refresh
+// every cached topic, and it tries to listen again. After each (re)connect
+// it asks for one such refresh too, for what changed while nobody listened.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "actors/client_actor_impl.hpp"
+#include "stores/catalog_feed.hpp"
+
+namespace liner {
+
+class catalog_watch {
+public:
+  /// Starts the thread; `client` receives msg::catalog_changes.
+  catalog_watch(catalog_feed_opener open, internal_client_actor client);
+  /// Stops the thread (at most a store timeout if it is connecting) and waits for it.
+  ~catalog_watch();
+  catalog_watch(const catalog_watch&) = delete;
+  catalog_watch& operator=(const catalog_watch&) = delete;
+
+private:
+  void run();
+  /// Listens on `feed` until it breaks (false) or the watch stops (true).
+  bool listen(catalog_feed& feed);
+  /// Waits up to `d`; true if the watch was told to stop.
+  bool stopped_within(std::chrono::milliseconds d);
+  void post(std::vector<catalog_change> changes, bool everything);
+
+  catalog_feed_opener open_;
+  internal_client_actor client_;
+  int wake_[2] = {-1, -1}; // a pipe: the destructor writes to end the thread
+  bool down_ = false;      // the feed is down (logged once per outage)
+  std::thread thread_;
+};
+
+} // namespace liner

@@ -1,0 +1,137 @@
+#include "stores/pg_session.hpp"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace liner::pg {
+
+namespace {
+
+// SQLSTATE classes that mean the session is gone: connection exceptions
+// (08xxx) and operator intervention (57P01 admin shutdown, 57P02 crash
+// shutdown, 57P03 cannot connect now).
+bool session_gone(const char* sqlstate) {
+  if (!sqlstate)
+    return false;
+  return std::strncmp(sqlstate, "08", 2) == 0 || std::strncmp(sqlstate, "57P0", 4) == 0;
+}
+
+} // namespace
+
+std::string one_line(std::string s) {
+  for (auto& c : s)
+    if (c == '\n' || c == '\t')
+      c = ' ';
+  while (!s.empty() && s.back() == ' ')
+    s.pop_back();
+  return s;
+}
+
+store_error session::lost(const std::string& why) {
+  return store_error("connection to PostgreSQL lost: " + why, store_failure::connection_lost);
+}
+
+void session::open() {
+  drop();
+  // The URL goes to libpq whole (expand_dbname): its own parser reads it,
+  // an empty one leaves everything to the PG* environment variables, and
+  // the application name applies only if neither names one.
+  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
+  const char* values[] = {url_.c_str(),
+                          application_name_.empty() ? nullptr : application_name_.c_str(), nullptr};
+  conn_ = PQconnectStartParams(keys, values, 1);
+  if (!conn_)
+    throw lost("out of memory");
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr); // "already exists, skipping"
+  if (PQstatus(conn_) == CONNECTION_BAD)
+    fail_connection("cannot connect");
+  auto st = PGRES_POLLING_WRITING;
+  while (st != PGRES_POLLING_OK) {
+    if (st == PGRES_POLLING_FAILED)
+      fail_connection("cannot connect");
+    wait_socket(st == PGRES_POLLING_READING ? POLLIN : POLLOUT, "connecting");
+    st = PQconnectPoll(conn_);
+  }
+  if (PQsetnonblocking(conn_, 1) != 0)
+    fail_connection("cannot switch to non-blocking mode");
+}
+
+void session::drop() noexcept {
+  if (conn_)
+    PQfinish(conn_);
+  conn_ = nullptr;
+}
+
+void session::fail_connection(const std::string& what) {
+  std::string why = conn_ ? one_line(PQerrorMessage(conn_)) : std::string();
+  drop();
+  throw lost(what + (why.empty() ? "" : ": " + why));
+}
+
+void session::wait_socket(short events, const char* doing) {
+  pollfd p{PQsocket(conn_), events, 0};
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - clock::now());
+    if (left.count() <= 0) {
+      drop();
+      throw store_error(std::string("PostgreSQL did not answer in time (") + doing + ")",
+                        store_failure::timeout);
+    }
+    int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    if (n > 0)
+      return;
+    if (n < 0 && errno != EINTR)
+      fail_connection(std::string("poll failed: ") + std::strerror(errno));
+  }
+}
+
+result_ptr session::collect() {
+  int flushed;
+  while ((flushed = PQflush(conn_)) == 1)
+    wait_socket(POLLOUT | POLLIN, "sending");
+  if (flushed < 0)
+    fail_connection("cannot send the request");
+  result_ptr last, failed;
+  while (true) {
+    while (PQisBusy(conn_)) {
+      wait_socket(POLLIN, "waiting for the answer");
+      if (!PQconsumeInput(conn_))
+        fail_connection("reading the answer");
+    }
+    result_ptr r{PQgetResult(conn_)};
+    if (!r)
+      break;
+    auto status = PQresultStatus(r.get());
+    if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) {
+      if (!failed)
+        failed = std::move(r);
+    } else {
+      last = std::move(r);
+    }
+  }
+  if (failed) {
+    const char* state = PQresultErrorField(failed.get(), PG_DIAG_SQLSTATE);
+    std::string message = one_line(PQresultErrorMessage(failed.get()));
+    if (PQstatus(conn_) == CONNECTION_BAD || session_gone(state)) {
+      drop();
+      throw lost(message);
+    }
+    throw store_error("postgres: " + message);
+  }
+  if (PQstatus(conn_) == CONNECTION_BAD)
+    fail_connection("connection closed");
+  return last;
+}
+
+void session::exec(const std::string& text) {
+  if (!conn_)
+    throw lost("not connected");
+  if (!PQsendQuery(conn_, text.c_str()))
+    fail_connection("cannot send the request");
+  collect();
+}
+
+} // namespace liner::pg

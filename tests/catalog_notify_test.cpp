@@ -1,0 +1,179 @@
+// Instant discovery on PostgreSQL: the catalog's triggers NOTIFY every change
+// to topic_addr and running clients LISTEN, so a change made by anyone (SQL
+// by hand here, as an operator's tool or a Rust liner peer would make it)
+// reaches a sender's address cache without any peer announcing it.
+//
+// Each test changes the catalog behind a running sender's back and then
+// probes: batches of numbered messages to the topic, until a batch lands
+// where the new catalog says. Without the feed the sender keeps its old
+// cache and the wait runs into its deadline.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "support/client_helpers.hpp"
+
+using namespace liner;
+using namespace liner::test;
+
+namespace {
+
+class catalog_notify_test : public ::testing::Test {
+protected:
+  void SetUp() override { db = make_test_database("postgres"); }
+
+  // Names unique to this process: the tests find the feed's connection by
+  // its application name, and other tests may run beside this one.
+  static std::string name(const std::string& base) {
+    return base + "-" + std::to_string(::getpid());
+  }
+
+  std::unique_ptr<peer> running(const std::string& base, const std::string& topic) {
+    auto p = make_peer(*db, name(base), topic);
+    if (p && !p->run()) {
+      ADD_FAILURE() << base << ": run failed: " << p->error();
+      return nullptr;
+    }
+    return p;
+  }
+
+  // A receiver counting into `counts` (index `i`), one condition variable
+  // for both receivers of a test.
+  std::unique_ptr<peer> receiving(const std::string& base, const std::string& topic, int i) {
+    auto p = make_peer(*db, name(base), topic);
+    if (p && !p->client->run([this, i](std::string_view, std::string_view, const char*,
+                                       std::size_t) {
+          {
+            std::lock_guard<std::mutex> lock{mtx};
+            ++counts[i];
+          }
+          cv.notify_all();
+        })) {
+      ADD_FAILURE() << base << ": run failed: " << p->error();
+      return nullptr;
+    }
+    return p;
+  }
+
+  // Sends batches of 4 at-least-once messages to `topic` until a batch has
+  // arrived whole (each probe once, at one of the two receivers) and
+  // `landed(at receiver 0, at receiver 1)` holds for it; false at the deadline.
+  bool probe_until(peer& sender, const std::string& topic,
+                   const std::function<bool(int, int)>& landed) {
+    constexpr int batch = 4;
+    auto deadline = std::chrono::steady_clock::now() + wait_deadline;
+    for (int round = 0; std::chrono::steady_clock::now() < deadline; ++round) {
+      int before[2];
+      {
+        std::lock_guard<std::mutex> lock{mtx};
+        before[0] = counts[0];
+        before[1] = counts[1];
+      }
+      for (int i = 0; i < batch; ++i)
+        if (!sender.send(topic, "probe-" + std::to_string(round) + "-" + std::to_string(i)))
+          return false;
+      std::unique_lock<std::mutex> lock{mtx};
+      if (!cv.wait_until(lock, deadline, [&] {
+            return counts[0] - before[0] + counts[1] - before[1] >= batch;
+          }))
+        return false;
+      if (landed(counts[0] - before[0], counts[1] - before[1]))
+        return true;
+    }
+    return false;
+  }
+
+  std::string feeds_of(const std::string& base) {
+    return "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'liner " + name(base)
+           + " (catalog feed)'";
+  }
+
+  std::unique_ptr<test_database> db;
+  std::mutex mtx;
+  std::condition_variable cv;
+  int counts[2] = {0, 0};
+};
+
+TEST_F(catalog_notify_test, a_row_deleted_by_hand_stops_the_sends_to_that_address) {
+  auto b1 = receiving("b1", "t", 0);
+  auto b2 = receiving("b2", "t", 1);
+  auto a = running("a", "a");
+  ASSERT_TRUE(b1 && b2 && a);
+  // Round robin over both: the sender caches both addresses.
+  ASSERT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 > 0 && n2 > 0; }));
+
+  db->exec("DELETE FROM topic_addr WHERE topic = 't' AND client_name = '" + name("b2") + "'");
+  EXPECT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 == 4 && n2 == 0; }))
+    << "the sender still sends to the deleted address";
+}
+
+TEST_F(catalog_notify_test, a_row_inserted_by_hand_is_used_without_any_announcement) {
+  auto b1 = receiving("b1", "t", 0);
+  auto b2 = receiving("b2", "t", 1);
+  ASSERT_TRUE(b1 && b2);
+  auto b2_addr = b2->client->published_addr();
+  ASSERT_TRUE(b2_addr);
+  // b2 leaves the catalog behind everyone's back, before the sender starts:
+  // the sender then knows b1 only.
+  db->exec("DELETE FROM topic_addr WHERE topic = 't' AND client_name = '" + name("b2") + "'");
+  auto a = running("a", "a");
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 == 4 && n2 == 0; }));
+
+  db->exec("INSERT INTO topic_addr (topic, addr, client_name) VALUES ('t', '" + *b2_addr + "', '"
+           + name("b2") + "')");
+  EXPECT_TRUE(probe_until(*a, "t", [](int, int n2) { return n2 > 0; }))
+    << "the sender never used the inserted address";
+}
+
+TEST_F(catalog_notify_test, the_feed_comes_back_after_its_connection_is_killed) {
+  auto b1 = receiving("b1", "t", 0);
+  auto b2 = receiving("b2", "t", 1);
+  ASSERT_TRUE(b1 && b2);
+  auto b2_addr = b2->client->published_addr();
+  ASSERT_TRUE(b2_addr);
+  db->exec("DELETE FROM topic_addr WHERE topic = 't' AND client_name = '" + name("b2") + "'");
+  auto a = running("a", "a");
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 == 4 && n2 == 0; }));
+
+  // The server ends the sender's LISTEN session (as a restart or an
+  // operator would); the sender opens a new one by itself.
+  auto deadline = std::chrono::steady_clock::now() + wait_deadline;
+  while (db->scalar(feeds_of("a")) != 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10)); // polling the server's view
+  ASSERT_EQ(db->scalar(feeds_of("a")), 1);
+  EXPECT_EQ(db->scalar("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM "
+                       "pg_stat_activity WHERE application_name = 'liner "
+                       + name("a") + " (catalog feed)') t"),
+            1);
+  db->exec("INSERT INTO topic_addr (topic, addr, client_name) VALUES ('t', '" + *b2_addr + "', '"
+           + name("b2") + "')");
+  EXPECT_TRUE(probe_until(*a, "t", [](int, int n2) { return n2 > 0; }))
+    << "a change made while the feed was down never reached the sender";
+  while (db->scalar(feeds_of("a")) != 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(db->scalar(feeds_of("a")), 1) << "the feed did not reconnect";
+}
+
+TEST_F(catalog_notify_test, each_client_listens_once_and_stops_listening_at_stop) {
+  auto a = running("a", "a");
+  ASSERT_TRUE(a);
+  auto deadline = std::chrono::steady_clock::now() + wait_deadline;
+  while (db->scalar(feeds_of("a")) != 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(db->scalar(feeds_of("a")), 1);
+  ASSERT_TRUE(a->client->stop());
+  while (db->scalar(feeds_of("a")) != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(db->scalar(feeds_of("a")), 0);
+}
+
+} // namespace
