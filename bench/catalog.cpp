@@ -83,6 +83,14 @@ const char* const first_help =
   "(default 20) with new clients each time. Figures: median and max in ms. ZeroMQ: new context, "
   "PUSH connect, send -> received at a bound PULL.";
 
+const char* const discovery_help =
+  "PostgreSQL only. B1 has topic T, B2 subscribes to T, A sends best-effort probes to T about "
+  "every 100 µs (round robin), each carrying its send time. Then, --count times (default 20): "
+  "B2's catalog row for T is deleted by SQL, behind every client's back (delete: the last probe "
+  "B2 received was sent this long after the commit), and inserted again (insert: the first probe "
+  "B2 received after the commit was sent this long after it). Figures: median and max in ms. A "
+  "change that never reaches the sender fails the run. No ZeroMQ equivalent.";
+
 std::vector<workload_info> make_catalog() {
   std::vector<figure_info> latency = {{"rtt_p50_us", "p50", "µs", lower, shown},
                                       {"rtt_p99_us", "p99", "µs", lower, shown},
@@ -126,6 +134,14 @@ std::vector<workload_info> make_catalog() {
      {{"reconnect_p50_ms", "median", "ms", lower, shown},
       {"reconnect_max_ms", "max", "ms", lower, shown},
       {"stop_p50_ms", "stop() median", "ms", lower, hidden},
+      peak_rss(hidden)}},
+    {"discovery", "a catalog row changed by SQL: time until a running sender follows it",
+     discovery_help, discovery, nullptr, {16}, 20, 3, {}, {}, delivery::best_effort,
+     {"postgres"},
+     {{"delete_p50_ms", "delete, median", "ms", lower, shown},
+      {"delete_max_ms", "delete, max", "ms", lower, shown},
+      {"insert_p50_ms", "insert, median", "ms", lower, shown},
+      {"insert_max_ms", "insert, max", "ms", lower, shown},
       peak_rss(hidden)}},
     {"first", "new client: run to first message received", first_help, first, zmq_first, {100},
      20, 3, {}, {}, delivery::at_least_once, {"sqlite"},
