@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace liner::pg {
@@ -57,6 +58,31 @@ void session::open() {
   }
   if (PQsetnonblocking(conn_, 1) != 0)
     fail_connection("cannot switch to non-blocking mode");
+  name_space_ = value("SELECT current_setting('liner.namespace', true)").value_or("");
+  if (name_space_.empty())
+    if (const char* env = std::getenv("LINER_NAMESPACE"))
+      name_space_ = env;
+  if (!name_space_.empty())
+    exec("SET search_path = " + quoted_name_space());
+}
+
+std::string session::quoted_name_space() const {
+  std::unique_ptr<char, decltype(&PQfreemem)> q{
+    PQescapeIdentifier(conn_, name_space_.c_str(), name_space_.size()), &PQfreemem};
+  if (!q)
+    throw store_error("postgres: namespace '" + name_space_ + "' cannot be quoted");
+  return q.get();
+}
+
+std::optional<std::string> session::value(const std::string& query) {
+  if (!conn_)
+    throw lost("not connected");
+  if (!PQsendQuery(conn_, query.c_str()))
+    fail_connection("cannot send the request");
+  auto r = collect();
+  if (!r || PQntuples(r.get()) < 1 || PQnfields(r.get()) < 1 || PQgetisnull(r.get(), 0, 0))
+    return std::nullopt;
+  return std::string(PQgetvalue(r.get(), 0, 0));
 }
 
 void session::drop() noexcept {

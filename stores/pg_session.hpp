@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "stores/store.hpp"
@@ -42,9 +43,20 @@ public:
   bool connected() const { return conn_ != nullptr; }
   PGconn* get() const { return conn_; }
 
-  /// Connects by the deadline (the URL parsed by libpq itself); throws a
-  /// store_error of kind connection_lost or timeout.
+  /// Connects by the deadline (the URL parsed by libpq itself), then puts
+  /// the session in its mesh's namespace, if it has one (see name_space);
+  /// throws a store_error of kind connection_lost or timeout.
   void open();
+  /// The namespace of the mesh: the `liner.namespace` setting of the
+  /// session (`options=-cliner.namespace=NAME` in the URL, or in PGOPTIONS),
+  /// else the LINER_NAMESPACE environment variable; empty for none. With
+  /// one, open() sets search_path to that schema alone (quoted as given);
+  /// without, the tables live where search_path leads, as in liner.
+  const std::string& name_space() const { return name_space_; }
+  /// The namespace's name quoted as an SQL identifier (only with one).
+  std::string quoted_name_space() const;
+  /// The first column of the first row of a query; nullopt for none or NULL.
+  std::optional<std::string> value(const std::string& query);
   void drop() noexcept;
 
   /// Sends a query of one or more statements and reads every result.
@@ -65,6 +77,7 @@ private:
   std::string application_name_;
   PGconn* conn_ = nullptr;
   clock::time_point deadline_{};
+  std::string name_space_;
 };
 
 } // namespace liner::pg

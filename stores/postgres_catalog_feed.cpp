@@ -69,12 +69,10 @@ public:
     session_.set_deadline(deadline);
     session_.open();
     // The schema the store's connection (same URL) made its tables in.
-    if (!PQsendQuery(session_.get(), "SELECT current_schema()"))
-      session_.fail_connection("cannot send the request");
-    auto r = session_.collect();
-    if (!r || PQntuples(r.get()) != 1 || PQgetisnull(r.get(), 0, 0))
+    auto schema = session_.value("SELECT current_schema()");
+    if (!schema)
       throw store_error("postgres: no current schema to listen in (check search_path)");
-    schema_ = PQgetvalue(r.get(), 0, 0);
+    schema_ = *schema;
     auto channel = ("liner:" + schema_).substr(0, 63);
     std::unique_ptr<char, decltype(&PQfreemem)> quoted{
       PQescapeIdentifier(session_.get(), channel.c_str(), channel.size()), &PQfreemem};

@@ -195,8 +195,13 @@ private:
     std::fill(std::begin(prepared_), std::end(prepared_), false);
     auto lock_timeout = std::to_string(defaults::store_lock_timeout.count());
     session_.exec("SET lock_timeout = '" + lock_timeout + "ms'");
+    // A mesh with a namespace gets its schema (and everything in it) here.
+    std::string create_namespace;
+    if (!session_.name_space().empty())
+      create_namespace = "CREATE SCHEMA IF NOT EXISTS " + session_.quoted_name_space() + "; ";
     session_.exec("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(schema_lock_key) + "); "
-                  + postgres_schema + postgres_notify_schema + sql::extension_schema + "COMMIT;");
+                  + create_namespace + postgres_schema + postgres_notify_schema
+                  + sql::extension_schema + "COMMIT;");
   }
 
   const std::string url_;

@@ -112,12 +112,18 @@ lnr_hClient lnr_new_client_sqlite(const char* unique_name, const char* topic,
 
 lnr_hClient lnr_new_client_postgres(const char* unique_name, const char* topic,
                                     const char* localhost, const char* postgres_url) {
-  // Checked here: liner::Client would read the PG* variables for "".
-  if (!check_new_args({{"unique_name", unique_name},
-                       {"topic", topic},
-                       {"localhost", localhost},
-                       {"postgres_url", postgres_url}}))
+  // Unlike liner, an empty URL is allowed: libpq then reads its PG*
+  // environment variables (NULL is still refused).
+  if (!check_new_args({{"unique_name", unique_name}, {"topic", topic}, {"localhost", localhost}}))
     return nullptr;
+  if (!postgres_url) {
+    LINER_LOG_ERROR(null_argument);
+    return nullptr;
+  }
+  if (!valid_utf8(postgres_url)) {
+    LINER_LOG_ERROR("postgres_url invalid UTF-8");
+    return nullptr;
+  }
   std::string error;
   auto client = Client::create_postgres(unique_name, topic, localhost, postgres_url, &error);
   return registered(std::move(client), error);

@@ -82,6 +82,11 @@ def postgres_base_url() -> str:
     return url
 
 
+def drop_schema(schema: str) -> None:
+    """Drops a schema a test made (or a client made for its namespace)."""
+    psql(postgres_base_url(), f'SET client_min_messages = warning; DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 def url_with_schema(url: str, schema: str) -> str:
     """As tests/support/test_backends.cpp: a search_path option on the URL."""
     if url.startswith(("postgresql://", "postgres://")):

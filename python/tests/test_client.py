@@ -2,12 +2,13 @@
 method, its return values and last errors."""
 from __future__ import annotations
 
+import os
 import socket
 import threading
 
 import pytest
 
-from support import Collector, Store, liner, wait_until
+from support import Collector, Store, drop_schema, liner, postgres_base_url, wait_until
 
 # -- construction ---------------------------------------------------------------------------
 
@@ -19,7 +20,7 @@ def test_redis_constructor_raises_liners_exception() -> None:
     assert type(e.value) is liner.ClientInitError and e.value.code is None
 
 
-def test_constructor_failures_raise_liners_texts(tmp_path) -> None:
+def test_constructor_failures_raise_liners_texts(tmp_path, monkeypatch) -> None:
     sqlite_text = "error init sqlite client, check sqlite_path / receivers_json"
     for args in [("", "t", "127.0.0.1:0", str(tmp_path / "a.db")),
                  ("n", "", "127.0.0.1:0", str(tmp_path / "a.db")),
@@ -35,11 +36,38 @@ def test_constructor_failures_raise_liners_texts(tmp_path) -> None:
     with pytest.raises(Exception) as e:
         liner.Client.new_postgres("n", "t", "127.0.0.1:0", "postgresql://nobody@127.0.0.1:1/x")
     assert str(e.value) == "error init postgres client, check postgres_url"
+    # An empty URL means libpq's PG* variables: here they lead to port 1.
+    monkeypatch.setenv("PGHOST", "127.0.0.1")
+    monkeypatch.setenv("PGPORT", "1")
     with pytest.raises(Exception) as e:
         liner.Client.new_postgres("n", "t", "127.0.0.1:0", "")
     assert str(e.value) == "error init postgres client, check postgres_url"
     with pytest.raises(TypeError):
         liner.Client.new_sqlite(None, "t", "127.0.0.1:0", str(tmp_path / "a.db"))  # type: ignore
+
+
+def test_an_empty_postgres_url_means_the_pg_variables(monkeypatch) -> None:
+    from urllib.parse import unquote, urlsplit
+    url = urlsplit(postgres_base_url())
+    schema = f"liner_py_env_{os.getpid()}"
+    for var, value in [("PGHOST", url.hostname), ("PGPORT", str(url.port or 5432)),
+                       ("PGUSER", unquote(url.username or "")),
+                       ("PGPASSWORD", unquote(url.password or "")),
+                       ("PGDATABASE", url.path.lstrip("/")),
+                       ("PGOPTIONS", f"-cliner.namespace={schema}")]:
+        monkeypatch.setenv(var, value)
+    got = Collector()
+    b = liner.Client.new_postgres("b", "B", "127.0.0.1:0", "")
+    a = liner.Client.new_postgres("a", "A", "127.0.0.1:0", "")
+    try:
+        assert b.run(got) and a.run(Collector())
+        assert a.send_to("B", b"through PG*")
+        assert got.wait_count(1)
+        assert got.snapshot() == [("B", "A", b"through PG*")]
+    finally:
+        a.close()
+        b.close()
+        drop_schema(schema)
 
 
 def test_receivers_json_seeds_the_catalog(sqlite_store: Store) -> None:

@@ -2,10 +2,12 @@
  * Failures: constructors, bad handles, bad arguments and every error code
  * a client call can set.
  */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include "capi_tests.h"
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -106,7 +108,15 @@ static void test_new_redis(void) {
 
 static void test_new_postgres(void) {
   const char* local = "127.0.0.1:0";
-  EXPECT_LOGGED(lnr_new_client_postgres("n", "t", local, ""), IS_NULL, "postgres_url empty");
+  /* An empty URL means libpq's PG* variables: here they lead to port 1. */
+  setenv("PGHOST", "127.0.0.1", 1);
+  setenv("PGPORT", "1", 1);
+  log_clear();
+  CHECK(lnr_new_client_postgres("n", "t", local, "") == NULL);
+  CHECK(log_count_containing("could not create the client: postgres: cannot open store") == 1);
+  CHECK(log_count_containing("port 1 failed") == 1);
+  unsetenv("PGHOST");
+  unsetenv("PGPORT");
   EXPECT_LOGGED(lnr_new_client_postgres("n", "t", local, NULL), IS_NULL,
                 "null pointer argument");
   EXPECT_LOGGED(lnr_new_client_postgres("", "t", local, "postgresql://x@127.0.0.1:1/x"),

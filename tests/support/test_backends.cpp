@@ -34,12 +34,19 @@ std::string postgres_url() {
   return url;
 }
 
-std::string url_with_schema(const std::string& url, const std::string& schema) {
+std::string url_with_option(const std::string& url, const std::string& option) {
   bool uri = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
-  if (uri)
-    return url + (url.find('?') == std::string::npos ? "?" : "&")
-           + "options=-csearch_path%3D" + schema;
-  return url + " options='-csearch_path=" + schema + "'";
+  if (uri) {
+    std::string encoded;
+    for (char c : option)
+      encoded += c == '=' ? std::string("%3D") : std::string(1, c);
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=" + encoded;
+  }
+  return url + " options='" + option + "'";
+}
+
+std::string url_with_schema(const std::string& url, const std::string& schema) {
+  return url_with_option(url, "-csearch_path=" + schema);
 }
 
 namespace {

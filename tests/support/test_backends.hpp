@@ -28,6 +28,10 @@ private:
 /// The PostgreSQL server URL for tests; fails the current test if unset.
 std::string postgres_url();
 
+/// Adds `options=<option>` (one server option, e.g. -cname=value, without
+/// spaces) to a libpq URL or key=value string.
+std::string url_with_option(const std::string& url, const std::string& option);
+
 /// Adds `options=-csearch_path=<schema>` to a libpq URL or key=value string.
 std::string url_with_schema(const std::string& url, const std::string& schema);
 
