@@ -201,7 +201,8 @@ private:
       create_namespace = "CREATE SCHEMA IF NOT EXISTS " + session_.quoted_name_space() + "; ";
     session_.exec("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(schema_lock_key) + "); "
                   + create_namespace + postgres_schema + postgres_notify_schema
-                  + sql::extension_schema + "COMMIT;");
+                  + sql::extension_schema + sql::operator_views(sql::dialect::postgres)
+                  + "COMMIT;");
   }
 
   const std::string url_;

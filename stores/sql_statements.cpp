@@ -139,6 +139,48 @@ CREATE TABLE IF NOT EXISTS liner_dead_addr (
 );
 )sql";
 
+std::string operator_views(dialect d) {
+  // SQLite has no CREATE OR REPLACE VIEW and PostgreSQL no CREATE VIEW IF
+  // NOT EXISTS; each splits a composite its own way. The rest is common.
+  bool pg = d == dialect::postgres;
+  std::string create = pg ? "CREATE OR REPLACE VIEW " : "CREATE VIEW IF NOT EXISTS ";
+  std::string keys =
+    pg ? R"sql(
+SELECT connection_key, composite,
+       split_part(composite, ':', 1) AS sender,
+       split_part(composite, ':', 2) AS sender_topic,
+       substr(composite, length(split_part(composite, ':', 1))
+                         + length(split_part(composite, ':', 2)) + 3) AS listener
+FROM conn_key_map;
+)sql"
+       : R"sql(
+SELECT connection_key, composite,
+       substr(composite, 1, instr(composite, ':') - 1) AS sender,
+       substr(rest, 1, instr(rest, ':') - 1) AS sender_topic,
+       substr(rest, instr(rest, ':') + 1) AS listener
+FROM (SELECT connection_key, composite,
+             substr(composite, instr(composite, ':') + 1) AS rest FROM conn_key_map);
+)sql";
+  return create + "liner_keys AS" + keys + create + R"sql(liner_peers AS
+SELECT t.client_name, t.addr, t.topic,
+       CASE WHEN EXISTS (SELECT 1 FROM liner_dead_addr d
+                         WHERE d.addr = t.addr AND d.client_name = t.client_name)
+            THEN 1 ELSE 0 END AS marked_dead
+FROM topic_addr t;
+)sql" + create + R"sql(liner_pending AS
+SELECT k.sender, k.sender_topic, k.listener, k.connection_key,
+       COUNT(m.id) AS waiting, MIN(m.id) AS oldest_id, COALESCE(MAX(n.v), 0) AS acked
+FROM liner_keys k
+JOIN conn_messages m ON m.connection_key = k.connection_key
+LEFT JOIN conn_mess_number n ON n.connection_key = k.connection_key
+GROUP BY k.sender, k.sender_topic, k.listener, k.connection_key;
+)sql" + create + R"sql(liner_acks AS
+SELECT k.sender, k.sender_topic, k.listener, k.connection_key, n.v AS acked
+FROM liner_keys k
+JOIN conn_mess_number n ON n.connection_key = k.connection_key;
+)sql";
+}
+
 const char* text(statement id) {
   return texts[static_cast<std::size_t>(id)];
 }

@@ -62,6 +62,13 @@ inline constexpr std::size_t statement_count = static_cast<std::size_t>(statemen
 /// both SQLite and PostgreSQL accept.
 extern const char* const extension_schema;
 
+enum class dialect { sqlite, postgres };
+
+/// Views for operators (docs/store-layout.md, "Views for operators"):
+/// liner_keys, liner_peers, liner_pending and liner_acks, created or
+/// replaced; run after the tables exist.
+std::string operator_views(dialect d);
+
 /// The SQL text with `?N` placeholders.
 const char* text(statement id);
 

@@ -98,6 +98,7 @@ public:
         db_.exec(sql::extension_schema);
         if (!has_column("sender_listener", "client_name"))
           db_.exec("ALTER TABLE sender_listener ADD COLUMN client_name TEXT NOT NULL DEFAULT ''");
+        db_.exec(sql::operator_views(sql::dialect::sqlite));
         db_.exec("COMMIT");
       } catch (...) {
         rollback();

@@ -76,6 +76,40 @@ TEST_P(store_test, creates_liner_schema_with_the_eight_tables_and_index) {
   EXPECT_EQ(again->get_addresses_of_topic("orders"), std::vector<std::string>{"127.0.0.1:4001"});
 }
 
+TEST_P(store_test, operator_views_answer_who_is_where_what_waits_and_the_acks) {
+  store->regist_topic("orders");
+  auto bob = open("bob", "billing", "127.0.0.1:4002");
+  bob->regist_topic("billing");
+  bob->regist_topic("orders");
+  store->mark_address_dead("127.0.0.1:4002", "bob");
+  auto ck = store->get_connection_key_for_sender("bob");
+  store->save_messages_from_sender(ck, {frame(8, "x"), frame(9, "y"), frame(10, "z")});
+  store->set_last_mess_number_from_listener(ck, 7);
+  auto quiet = store->get_connection_key_for_sender("carol"); // acked, nothing waits
+  store->set_last_mess_number_from_listener(quiet, 3);
+
+  // Who is registered where, for which topics, and whether the address was found dead.
+  EXPECT_EQ(db->scalar("SELECT COUNT(*) FROM liner_peers"), 3);
+  EXPECT_EQ(db->text("SELECT client_name || ' ' || addr || ' ' || marked_dead FROM liner_peers "
+                     "WHERE topic = 'orders' ORDER BY addr"),
+            "alice 127.0.0.1:4001 0");
+  EXPECT_EQ(db->text("SELECT client_name || ' ' || marked_dead FROM liner_peers "
+                     "WHERE topic = 'billing'"),
+            "bob 1");
+  // What waits, by sender and listener, with the listener's ack cursor.
+  EXPECT_EQ(db->scalar("SELECT COUNT(*) FROM liner_pending"), 1);
+  EXPECT_EQ(db->text("SELECT sender || ' ' || sender_topic || ' ' || listener || ' ' || waiting "
+                     "|| ' ' || acked FROM liner_pending"),
+            "alice orders bob 3 7");
+  EXPECT_EQ(db->scalar("SELECT connection_key FROM liner_pending"), ck);
+  // Every ack cursor.
+  EXPECT_EQ(db->scalar("SELECT COUNT(*) FROM liner_acks"), 2);
+  EXPECT_EQ(db->scalar("SELECT acked FROM liner_acks WHERE listener = 'carol'"), 3);
+  // Opening again keeps (or replaces) the views.
+  auto again = open("dave", "d", "127.0.0.1:4003");
+  EXPECT_EQ(db->scalar("SELECT COUNT(*) FROM liner_pending"), 1);
+}
+
 TEST_P(store_test, adds_client_name_to_an_old_sender_listener_table) {
   store.reset();
   auto fresh = make_test_database(GetParam());

@@ -211,7 +211,8 @@ lnr_hClient backend_client_at(backend* b, const char* unique_name, const char* t
 void backend_break(backend* b) {
   const char* sql = "DROP TABLE topic_addr; DROP TABLE sender_listener;";
   if (b->postgres) {
-    pg_exec(b->location, sql);
+    /* CASCADE: the operator views depend on the tables. */
+    pg_exec(b->location, "DROP TABLE topic_addr CASCADE; DROP TABLE sender_listener CASCADE;");
     return;
   }
   sqlite3* db = NULL;
