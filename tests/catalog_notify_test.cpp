@@ -95,85 +95,89 @@ protected:
            + " (catalog feed)'";
   }
 
+  // Waits until `base` has `n` feed connections in the server's view
+  // (polled: nothing notifies about pg_stat_activity).
+  int64_t wait_for_feeds(const std::string& base, int64_t n) {
+    auto deadline = std::chrono::steady_clock::now() + wait_deadline;
+    int64_t now;
+    while ((now = db->scalar(feeds_of(base))) != n && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return now;
+  }
+
+  void delete_b2_row() {
+    db->exec("DELETE FROM topic_addr WHERE topic = 't' AND client_name = '" + name("b2") + "'");
+  }
+
+  void insert_b2_row(const std::string& addr) {
+    db->exec("INSERT INTO topic_addr (topic, addr, client_name) VALUES ('t', '" + addr + "', '"
+             + name("b2") + "')");
+  }
+
+  // b1 and b2 serve t; b2's row is deleted behind everyone's back before
+  // the sender a starts, so a sends to b1 only. Returns b2's address.
+  std::string sender_that_knows_b1_only() {
+    b1 = receiving("b1", "t", 0);
+    b2 = receiving("b2", "t", 1);
+    if (!b1 || !b2 || !b2->client->published_addr())
+      return {};
+    delete_b2_row();
+    a = running("a", "a");
+    if (!a || !probe_until(*a, "t", [](int n1, int n2) { return n1 == 4 && n2 == 0; }))
+      return {};
+    return *b2->client->published_addr();
+  }
+
   std::unique_ptr<test_database> db;
   std::mutex mtx;
   std::condition_variable cv;
   int counts[2] = {0, 0};
+  std::unique_ptr<peer> b1, b2, a; // after what their callbacks touch
 };
 
 TEST_F(catalog_notify_test, a_row_deleted_by_hand_stops_the_sends_to_that_address) {
-  auto b1 = receiving("b1", "t", 0);
-  auto b2 = receiving("b2", "t", 1);
-  auto a = running("a", "a");
+  b1 = receiving("b1", "t", 0);
+  b2 = receiving("b2", "t", 1);
+  a = running("a", "a");
   ASSERT_TRUE(b1 && b2 && a);
   // Round robin over both: the sender caches both addresses.
   ASSERT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 > 0 && n2 > 0; }));
 
-  db->exec("DELETE FROM topic_addr WHERE topic = 't' AND client_name = '" + name("b2") + "'");
+  delete_b2_row();
   EXPECT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 == 4 && n2 == 0; }))
     << "the sender still sends to the deleted address";
 }
 
 TEST_F(catalog_notify_test, a_row_inserted_by_hand_is_used_without_any_announcement) {
-  auto b1 = receiving("b1", "t", 0);
-  auto b2 = receiving("b2", "t", 1);
-  ASSERT_TRUE(b1 && b2);
-  auto b2_addr = b2->client->published_addr();
-  ASSERT_TRUE(b2_addr);
-  // b2 leaves the catalog behind everyone's back, before the sender starts:
-  // the sender then knows b1 only.
-  db->exec("DELETE FROM topic_addr WHERE topic = 't' AND client_name = '" + name("b2") + "'");
-  auto a = running("a", "a");
-  ASSERT_TRUE(a);
-  ASSERT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 == 4 && n2 == 0; }));
-
-  db->exec("INSERT INTO topic_addr (topic, addr, client_name) VALUES ('t', '" + *b2_addr + "', '"
-           + name("b2") + "')");
+  auto b2_addr = sender_that_knows_b1_only();
+  ASSERT_FALSE(b2_addr.empty());
+  insert_b2_row(b2_addr);
   EXPECT_TRUE(probe_until(*a, "t", [](int, int n2) { return n2 > 0; }))
     << "the sender never used the inserted address";
 }
 
 TEST_F(catalog_notify_test, the_feed_comes_back_after_its_connection_is_killed) {
-  auto b1 = receiving("b1", "t", 0);
-  auto b2 = receiving("b2", "t", 1);
-  ASSERT_TRUE(b1 && b2);
-  auto b2_addr = b2->client->published_addr();
-  ASSERT_TRUE(b2_addr);
-  db->exec("DELETE FROM topic_addr WHERE topic = 't' AND client_name = '" + name("b2") + "'");
-  auto a = running("a", "a");
-  ASSERT_TRUE(a);
-  ASSERT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 == 4 && n2 == 0; }));
-
+  auto b2_addr = sender_that_knows_b1_only();
+  ASSERT_FALSE(b2_addr.empty());
   // The server ends the sender's LISTEN session (as a restart or an
   // operator would); the sender opens a new one by itself.
-  auto deadline = std::chrono::steady_clock::now() + wait_deadline;
-  while (db->scalar(feeds_of("a")) != 1 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10)); // polling the server's view
-  ASSERT_EQ(db->scalar(feeds_of("a")), 1);
+  ASSERT_EQ(wait_for_feeds("a", 1), 1);
   EXPECT_EQ(db->scalar("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM "
                        "pg_stat_activity WHERE application_name = 'liner "
                        + name("a") + " (catalog feed)') t"),
             1);
-  db->exec("INSERT INTO topic_addr (topic, addr, client_name) VALUES ('t', '" + *b2_addr + "', '"
-           + name("b2") + "')");
+  insert_b2_row(b2_addr);
   EXPECT_TRUE(probe_until(*a, "t", [](int, int n2) { return n2 > 0; }))
     << "a change made while the feed was down never reached the sender";
-  while (db->scalar(feeds_of("a")) != 1 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  EXPECT_EQ(db->scalar(feeds_of("a")), 1) << "the feed did not reconnect";
+  EXPECT_EQ(wait_for_feeds("a", 1), 1) << "the feed did not reconnect";
 }
 
 TEST_F(catalog_notify_test, each_client_listens_once_and_stops_listening_at_stop) {
-  auto a = running("a", "a");
+  a = running("a", "a");
   ASSERT_TRUE(a);
-  auto deadline = std::chrono::steady_clock::now() + wait_deadline;
-  while (db->scalar(feeds_of("a")) != 1 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  EXPECT_EQ(db->scalar(feeds_of("a")), 1);
+  EXPECT_EQ(wait_for_feeds("a", 1), 1);
   ASSERT_TRUE(a->client->stop());
-  while (db->scalar(feeds_of("a")) != 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  EXPECT_EQ(db->scalar(feeds_of("a")), 0);
+  EXPECT_EQ(wait_for_feeds("a", 0), 0);
 }
 
 } // namespace
