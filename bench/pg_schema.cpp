@@ -20,7 +20,9 @@ std::string url_with_schema(const std::string& url, const std::string& schema) {
   return url + " options='-csearch_path=" + schema + "'";
 }
 
-void exec(const std::string& url, const std::string& sql) {
+} // namespace
+
+void pg_exec(const std::string& url, const std::string& sql) {
   std::unique_ptr<PGconn, decltype(&PQfinish)> c{PQconnectdb(url.c_str()), &PQfinish};
   if (PQstatus(c.get()) != CONNECTION_OK)
     throw std::runtime_error("PostgreSQL: cannot connect: " + std::string(PQerrorMessage(c.get())));
@@ -29,17 +31,15 @@ void exec(const std::string& url, const std::string& sql) {
     throw std::runtime_error("PostgreSQL: " + sql + ": " + PQerrorMessage(c.get()));
 }
 
-} // namespace
-
 pg_schema::pg_schema(const std::string& base_url, const std::string& name)
   : base_url_(base_url), name_(name), url_(url_with_schema(base_url, name)) {
-  exec(base_url_, "CREATE SCHEMA " + name_);
+  pg_exec(base_url_, "CREATE SCHEMA " + name_);
 }
 
 pg_schema::~pg_schema() {
   try {
     // client_min_messages: no NOTICE per dropped table on stderr.
-    exec(base_url_, "SET client_min_messages = warning; SET lock_timeout = '10s'; "
+    pg_exec(base_url_, "SET client_min_messages = warning; SET lock_timeout = '10s'; "
                     "DROP SCHEMA IF EXISTS " + name_ + " CASCADE");
   } catch (const std::exception& e) {
     std::cerr << "liner-bench: warning: " << e.what();

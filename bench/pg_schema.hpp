@@ -6,6 +6,10 @@
 
 namespace bench {
 
+/// Runs `sql` (statements without results) on a connection of its own to
+/// `url`; returns once committed; throws std::runtime_error.
+void pg_exec(const std::string& url, const std::string& sql);
+
 class pg_schema {
 public:
   /// Creates schema `name` on the server of `base_url`; throws std::runtime_error.

@@ -2,8 +2,7 @@
 // client's back, takes to reach a running sender's address cache (the
 // sender starts or stops sending to the address it names).
 #include "../workload.hpp"
-
-#include <libpq-fe.h>
+#include "../pg_schema.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -16,16 +15,6 @@ namespace bench {
 namespace {
 
 using namespace std::chrono_literals;
-
-// One autocommit statement on the run's schema; returns when it committed.
-void exec_sql(const std::string& url, const std::string& sql) {
-  std::unique_ptr<PGconn, decltype(&PQfinish)> c{PQconnectdb(url.c_str()), &PQfinish};
-  if (PQstatus(c.get()) != CONNECTION_OK)
-    throw std::runtime_error("PostgreSQL: " + std::string(PQerrorMessage(c.get())));
-  std::unique_ptr<PGresult, decltype(&PQclear)> r{PQexec(c.get(), sql.c_str()), &PQclear};
-  if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
-    throw std::runtime_error("PostgreSQL: " + sql + ": " + PQerrorMessage(c.get()));
-}
 
 // What B2 saw of A's probes: each carries the steady-clock time it was sent.
 struct probes {
@@ -96,7 +85,7 @@ run_result discovery(session& s) {
   for (uint64_t k = 0; k < spec.count; ++k) {
     // Delete B2's row: the sender stops sending to it. The last probe B2
     // gets was sent this long after the commit.
-    exec_sql(spec.store.location, "DELETE FROM topic_addr WHERE " + row);
+    pg_exec(spec.store.location, "DELETE FROM topic_addr WHERE " + row);
     int64_t committed = now_ns();
     // Settled when no probe sent in the last 100 ms reached B2 (a condition
     // on time itself: nothing can notify about a message that never comes).
@@ -114,7 +103,7 @@ run_result discovery(session& s) {
     }
     delete_ms.push_back(std::max(0.0, (seen.last_sent_ns.load() - committed) / 1e6));
     // Insert it again: the first probe B2 gets after the commit was sent this long after it.
-    exec_sql(spec.store.location, "INSERT INTO topic_addr (topic, addr, client_name) VALUES ('" + t
+    pg_exec(spec.store.location, "INSERT INTO topic_addr (topic, addr, client_name) VALUES ('" + t
                                     + "', '" + b2_addr + "', '" + b2_name + "')");
     committed = now_ns();
     if (!wait_for_b2(committed)) {
