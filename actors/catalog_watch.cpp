@@ -100,7 +100,13 @@ bool catalog_watch::stopped_within(std::chrono::milliseconds d) {
 }
 
 void catalog_watch::post(std::vector<catalog_change> changes, bool everything) {
-  caf::anon_send(client_, msg::catalog_changes{std::move(changes), everything});
+  if (!everything) {
+    caf::anon_send(client_, msg::catalog_changes{std::move(changes), false, nullptr});
+    return;
+  }
+  if (refreshing_->exchange(true))
+    return; // the last one is still running
+  caf::anon_send(client_, msg::catalog_changes{std::move(changes), true, refreshing_});
 }
 
 } // namespace liner

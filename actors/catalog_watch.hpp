@@ -9,6 +9,7 @@
 // it asks for one such refresh too, for what changed while nobody listened.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -38,6 +39,9 @@ private:
   catalog_feed_opener open_;
   internal_client_actor client_;
   int wake_[2] = {-1, -1}; // a pipe: the destructor writes to end the thread
+  // A full refresh asked for and not yet done: no second one is asked for
+  // meanwhile (a store outage makes each take up to a timeout per topic).
+  std::shared_ptr<std::atomic<bool>> refreshing_ = std::make_shared<std::atomic<bool>>(false);
   bool down_ = false;      // the feed is down (logged once per outage)
   std::thread thread_;
 };

@@ -58,6 +58,8 @@ internal_client_actor::behavior_type client_actor_impl(internal_client_actor::po
     [=](const msg::catalog_changes& ev) {
       if (auto core = weak.lock())
         core->on_catalog_changes(ev.changes, ev.everything);
+      if (ev.refreshing)
+        ev.refreshing->store(false);
     },
   };
 }

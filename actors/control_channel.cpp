@@ -83,9 +83,19 @@ void control_channel::on_catalog_changes(const std::vector<catalog_change>& chan
       if (t == internal_channel_topic || cache.pick(t, false))
         refresh.push_back(t);
   }
-  for (auto& t : std::set<std::string>(refresh.begin(), refresh.end()))
-    if (auto r = routes_.refresh(t); !r)
-      LINER_LOG_ERROR("catalog change: refreshing '" + t + "': " + r.error().message);
+  // The first failure ends the round (the store is likely away: each more
+  // would wait for its own timeout); it is logged once per outage.
+  for (auto& t : std::set<std::string>(refresh.begin(), refresh.end())) {
+    auto r = routes_.refresh(t);
+    if (!r) {
+      if (!refresh_failing_)
+        LINER_LOG_ERROR("catalog change: refreshing '" + t + "': " + r.error().message
+                        + " (logged once until a refresh works again)");
+      refresh_failing_ = true;
+      break;
+    }
+    refresh_failing_ = false;
+  }
   // A peer (re)registered: a route to it that waits to reconnect, or knows
   // an older address, goes there now.
   std::set<std::pair<std::string, std::string>> moved; // (client, address)

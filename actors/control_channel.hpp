@@ -48,6 +48,7 @@ private:
   topic_table& topics_;
   std::string unique_name_;
   status_fn status_;
+  bool refresh_failing_ = false; // on_catalog_changes' last refresh failed (client actor's thread)
 };
 
 } // namespace liner

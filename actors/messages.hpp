@@ -7,6 +7,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/io/connection_handle.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -75,6 +76,9 @@ struct peer_event {
 struct catalog_changes {
   std::vector<catalog_change> changes;
   bool everything = false;
+  /// With `everything`: set by the watch, cleared once the refresh is done,
+  /// so that a slow store never piles refreshes up in the mailbox.
+  std::shared_ptr<std::atomic<bool>> refreshing;
 };
 
 /// A connection the acceptor took, for the listener (acceptor.hpp), once
