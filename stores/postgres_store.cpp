@@ -103,8 +103,8 @@ class postgres_connection : public sql::connection {
 public:
   postgres_connection(std::string url, std::string application_name,
                       std::chrono::milliseconds timeout)
-    : url_(url), application_name_(application_name),
-      session_(std::move(url), std::move(application_name)) {
+    : url_(std::move(url)), application_name_(std::move(application_name)),
+      session_(url_, application_name_) {
     set_deadline(clock_type::now() + timeout);
     open();
   }
