@@ -376,7 +376,7 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       // The peer announced itself: retry now instead of waiting the backoff
       // (an attempt in flight may target the old address: start anew).
       auto& st = self->state;
-      if (st.at == phase::connecting) {
+      if (st.at == phase::connecting && !st.stopping) { // a stopping route dials no more
         st.backoff = defaults::route_backoff_first;
         st.tried.clear();
         start_connect(self);
@@ -393,7 +393,7 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
         st.backoff = defaults::route_backoff_first;
         st.tried.clear();
         start_connect(self);
-      } else if (st.at == phase::connecting) {
+      } else if (st.at == phase::connecting && !st.stopping) {
         st.backoff = defaults::route_backoff_first;
         st.tried.clear();
         start_connect(self);
