@@ -46,20 +46,15 @@ acceptor::acceptor(int listen_fd, caf::actor_addr listener,
                    std::shared_ptr<std::atomic<std::size_t>> open)
   : listen_fd_(listen_fd), listener_(std::move(listener)), open_(std::move(open)),
     backoff_(defaults::accept_backoff_first) {
-  if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0)
-    throw std::runtime_error(std::string("acceptor: pipe2: ") + std::strerror(errno));
   thread_ = std::thread([this] { run(); });
 }
 
 acceptor::~acceptor() {
-  char b = 1;
-  if (::write(wake_[1], &b, 1) < 0)
-    LINER_LOG_ERROR(std::string("acceptor: cannot wake its thread: ") + std::strerror(errno));
+  wake_.wake();
   if (thread_.joinable())
     thread_.join();
-  for (int fd : {wake_[0], wake_[1], listen_fd_})
-    if (fd >= 0)
-      ::close(fd);
+  if (listen_fd_ >= 0)
+    ::close(listen_fd_);
 }
 
 void acceptor::hand_off(int fd, lobby::clock_type::time_point deadline) {
@@ -118,7 +113,7 @@ void acceptor::run() {
     auto now = lobby::clock_type::now();
     bool accepting = now >= accept_again_;
     fds.clear();
-    fds.push_back({wake_[0], POLLIN, 0});
+    fds.push_back({wake_.fd(), POLLIN, 0});
     fds.push_back({accepting ? listen_fd_ : -1, POLLIN, 0}); // -1: poll ignores it
     lobby_.poll_set(fds);
     auto timeout = lobby_.next_timeout(now);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "actors/lobby.hpp"
+#include "actors/wake_pipe.hpp"
 #include "runtime/log.hpp"
 
 namespace liner {
@@ -46,7 +47,7 @@ private:
   void hand_off(int fd, lobby::clock_type::time_point deadline);
 
   int listen_fd_;
-  int wake_[2] = {-1, -1}; // a pipe: the destructor writes to end the thread
+  wake_pipe wake_{"acceptor"}; // the destructor wakes the thread to end it
   caf::actor_addr listener_;
   std::shared_ptr<std::atomic<std::size_t>> open_;
   lobby lobby_; // only the thread touches it

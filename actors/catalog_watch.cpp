@@ -20,20 +20,13 @@ namespace liner {
 
 catalog_watch::catalog_watch(catalog_feed_opener open, internal_client_actor client)
   : open_(std::move(open)), client_(std::move(client)) {
-  if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0)
-    throw std::runtime_error(std::string("catalog watch: pipe2: ") + std::strerror(errno));
   thread_ = std::thread([this] { run(); });
 }
 
 catalog_watch::~catalog_watch() {
-  char b = 1;
-  if (::write(wake_[1], &b, 1) < 0)
-    LINER_LOG_ERROR(std::string("catalog watch: cannot wake its thread: ") + std::strerror(errno));
+  wake_.wake();
   if (thread_.joinable())
     thread_.join();
-  for (int fd : wake_)
-    if (fd >= 0)
-      ::close(fd);
 }
 
 void catalog_watch::run() {
@@ -70,7 +63,7 @@ void catalog_watch::run() {
 
 bool catalog_watch::listen(catalog_feed& feed) {
   for (;;) {
-    pollfd fds[2] = {{feed.socket(), POLLIN, 0}, {wake_[0], POLLIN, 0}};
+    pollfd fds[2] = {{feed.socket(), POLLIN, 0}, {wake_.fd(), POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR)
         continue;
@@ -92,7 +85,7 @@ bool catalog_watch::listen(catalog_feed& feed) {
 }
 
 bool catalog_watch::stopped_within(std::chrono::milliseconds d) {
-  pollfd p{wake_[0], POLLIN, 0};
+  pollfd p{wake_.fd(), POLLIN, 0};
   int n;
   while ((n = ::poll(&p, 1, static_cast<int>(d.count()))) < 0 && errno == EINTR) {
   }

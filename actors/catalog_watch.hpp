@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "actors/client_actor_impl.hpp"
+#include "actors/wake_pipe.hpp"
 #include "stores/catalog_feed.hpp"
 
 namespace liner {
@@ -38,7 +39,7 @@ private:
 
   catalog_feed_opener open_;
   internal_client_actor client_;
-  int wake_[2] = {-1, -1}; // a pipe: the destructor writes to end the thread
+  wake_pipe wake_{"catalog watch"}; // the destructor wakes the thread to end it
   // A full refresh asked for and not yet done: no second one is asked for
   // meanwhile (a store outage makes each take up to a timeout per topic).
   std::shared_ptr<std::atomic<bool>> refreshing_ = std::make_shared<std::atomic<bool>>(false);
