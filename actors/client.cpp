@@ -209,6 +209,14 @@ bool Client::set_tls(const std::string& cert_file, const std::string& key_file,
   return error_->record(core_->set_tls(tls::settings{cert_file, key_file, ca_file}));
 }
 
+bool Client::set_durable(bool on) {
+  return error_->record(core_->set_durable(on));
+}
+
+bool Client::durable() const {
+  return core_->durable();
+}
+
 bool Client::set_auth_secret(const std::string& secret) {
   return error_->record(core_->set_auth_secret(secret));
 }

@@ -107,16 +107,26 @@ result<void> client_core::check_send(const char* what, const std::string& topic,
 }
 
 enqueue_result client_core::enqueue(const route_ptr& route, int32_t key, const void* data,
-                                    std::size_t size, bool alo) {
+                                    std::size_t size, bool alo, uint64_t* number) {
   bool wake = false;
   // A callback thread must not wait: the route it waits on may need it.
   auto full = callback_scope::inside_any() ? when_full::refuse : when_full::wait;
-  auto res = route->enqueue(key, static_cast<const char*>(data), size, alo, full, wake);
+  auto res = route->enqueue(key, static_cast<const char*>(data), size, alo, full, wake, number);
   if (wake)
     caf::anon_send(route->actor(), msg::wake_atom::value);
   if (res == enqueue_result::busy)
     post_status(status_kind::sender_busy, route->first_topic, route->addr(), "send queue full");
   return res;
+}
+
+result<void> client_core::wait_saved(const route_ptr& route, uint64_t number) {
+  auto timeout = knobs::store_timeout();
+  if (route->wait_saved(number, std::chrono::steady_clock::now() + timeout))
+    return {};
+  return fail(error_code::store,
+              "durable send: the message is not in the store after " + std::to_string(timeout.count())
+                + " ms; it stays queued in memory and is still sent at least once unless this "
+                  "process ends first (sending it again may deliver it twice)");
 }
 
 result<void> client_core::send_to(const std::string& topic, const void* data, std::size_t size,
@@ -126,8 +136,11 @@ result<void> client_core::send_to(const std::string& topic, const void* data, st
   auto target = routes_.target_for(topic, alo);
   if (!target)
     return target.error();
-  switch (enqueue(target->route, target->key, data, size, alo)) {
+  uint64_t number = 0;
+  switch (enqueue(target->route, target->key, data, size, alo, &number)) {
     case enqueue_result::ok:
+      if (alo && durable_)
+        return wait_saved(target->route, number);
       return {};
     case enqueue_result::busy:
       return fail(error_code::busy, "send queue full");
@@ -142,10 +155,15 @@ result<void> client_core::send_all(const std::string& topic, const void* data, s
     return checked;
   int32_t key = 0;
   bool busy = false, failed = false;
+  bool durable = alo && durable_;
+  std::vector<std::pair<route_ptr, uint64_t>> to_save; // durable: waited for once all are queued
   auto send = [&](const route_ptr& route) {
-    auto res = route ? enqueue(route, key, data, size, alo) : enqueue_result::closed;
+    uint64_t number = 0;
+    auto res = route ? enqueue(route, key, data, size, alo, &number) : enqueue_result::closed;
     busy |= res == enqueue_result::busy;
     failed |= res == enqueue_result::closed;
+    if (durable && res == enqueue_result::ok)
+      to_save.emplace_back(route, number);
   };
   // Once the topic and its routes are known: no lock, no allocation.
   auto known = routes_.known_key(topic);
@@ -162,11 +180,15 @@ result<void> client_core::send_all(const std::string& topic, const void* data, s
     for (auto& route : *routes)
       send(route);
   }
+  result<void> saved;
+  for (auto& [route, number] : to_save)
+    if (auto r = wait_saved(route, number); !r && saved)
+      saved = r;
   if (busy)
     return fail(error_code::busy, "send queue full");
   if (failed)
     return fail(error_code::store, "send_all failed for one or more peers");
-  return {};
+  return saved;
 }
 
 void client_core::announce(const internal_event& ev, bool alo) {
@@ -302,6 +324,15 @@ result<void> client_core::set_auth_secret(const std::string& secret) {
                 "you can't set_auth_secret because client already is running");
   std::lock_guard<std::mutex> a{addresses_};
   auth_ = secret.empty() ? nullptr : std::make_shared<const auth::secret>(secret);
+  return {};
+}
+
+result<void> client_core::set_durable(bool on) {
+  std::lock_guard<std::mutex> guard{lifecycle_};
+  if (running_)
+    return fail(error_code::already_running,
+                "you can't set_durable because client already is running");
+  durable_ = on;
   return {};
 }
 

@@ -82,6 +82,12 @@ public:
   std::optional<std::string> bound_listen_addr() const;
   std::optional<std::string> published_addr() const;
 
+  // -- durability --------------------------------------------------------------------------
+  /// Durable mode: an at-least-once send returns once the message is in the
+  /// store (docs/delivery.md). Only while not running.
+  result<void> set_durable(bool on);
+  bool durable() const { return durable_; }
+
   // -- authentication ----------------------------------------------------------------------
   /// The shared secret peers must prove (empty: none); only while not running.
   result<void> set_auth_secret(const std::string& secret);
@@ -123,8 +129,11 @@ private:
   }
 
   result<void> check_send(const char* what, const std::string& topic, std::size_t size) const;
+  /// `number` (if given) receives the message's number on its route.
   enqueue_result enqueue(const route_ptr& route, int32_t key, const void* data, std::size_t size,
-                         bool alo);
+                         bool alo, uint64_t* number = nullptr);
+  /// Durable mode: waits until the message `number` of `route` is saved.
+  result<void> wait_saved(const route_ptr& route, uint64_t number);
   void announce(const internal_event& ev, bool alo);
 
   // client_lifecycle.cpp
@@ -163,6 +172,7 @@ private:
   std::optional<std::string> published_;
   std::shared_ptr<const auth::secret> auth_ = auth::secret::from_environment(); // set before run
   std::shared_ptr<const tls::context> tls_; // set before run
+  std::atomic<bool> durable_{false};        // set before run
 
   // -- status callback (under status_mutex_; called without it) ----------------------------------
   std::mutex status_mutex_;

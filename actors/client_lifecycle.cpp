@@ -94,7 +94,7 @@ result<void> client_core::run(receive_callback on_receive) {
     return fail(error_code::startup, e.what());
   }
   running_ = true;
-  routes_.open(unique_name_, auth_, tls_);
+  routes_.open(unique_name_, auth_, tls_, durable_);
   if (auto restored = routes_.restore(); !restored)
     post_status(status_kind::sender_store_error, "", "",
                 "restoring routes: " + restored.error().message);

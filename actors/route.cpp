@@ -17,10 +17,12 @@ uint64_t random_epoch() {
 } // namespace
 
 route_state::route_state(std::string addr, int32_t ck, std::string listener_name,
-                         std::string first_topic, uint64_t counter, bool queue_in_store)
+                         std::string first_topic, uint64_t counter, bool queue_in_store,
+                         bool durable)
   : ck(ck), listener_name(std::move(listener_name)),
     first_topic(std::move(first_topic)), epoch(random_epoch()), first_number(counter + 1),
-    addr_(std::move(addr)), counter_(counter), taken_(counter), queue_in_store_(queue_in_store),
+    durable(durable), addr_(std::move(addr)), saved_through_(counter), counter_(counter),
+    taken_(counter), queue_in_store_(queue_in_store),
     offline_(queue_in_store) { // a stored queue goes out before anything new
   topics_.insert(this->first_topic);
 }
@@ -36,7 +38,8 @@ void route_state::set_addr(std::string a) {
 }
 
 enqueue_result route_state::enqueue(int32_t topic_key, const char* data, std::size_t size,
-                                    bool at_least_once, when_full full, bool& wake) {
+                                    bool at_least_once, when_full full, bool& wake,
+                                    uint64_t* number_out) {
   // Compress outside the lock: it is the slow part of a big send.
   auto body = prepare_payload(data, size, at_least_once);
 
@@ -66,6 +69,8 @@ enqueue_result route_state::enqueue(int32_t topic_key, const char* data, std::si
       return enqueue_result::busy;
   }
   auto number = ++counter_;
+  if (number_out)
+    *number_out = number;
   if (saved_later()) {
     // Taken at once, as if written and lost: the route actor saves it, and
     // the next replay writes it (from memory or from the store) in order.
@@ -79,11 +84,26 @@ enqueue_result route_state::enqueue(int32_t topic_key, const char* data, std::si
     return enqueue_result::ok;
   }
   auto frame = outbox_.append({number, ck, topic_key, body.flags}, body.data, body.size);
-  if (at_least_once)
-    unacked_.push_back({number, byte_buffer(frame.data, frame.data + frame.size), 0});
   wake = !wake_pending_;
   wake_pending_ = true;
+  if (at_least_once) {
+    unacked_.push_back({number, byte_buffer(frame.data, frame.data + frame.size), 0});
+    if (durable) { // saved now, online too: the same wake asks the route actor for both
+      wake = wake || !save_wake_pending_;
+      save_wake_pending_ = true;
+    }
+  }
   return enqueue_result::ok;
+}
+
+bool route_state::wait_saved(uint64_t number, std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> guard{mutex_};
+  ++waiting_saved_;
+  bool saved = saved_.wait_until(guard, deadline, [&] {
+    return number <= saved_through_ || number <= acked_;
+  });
+  --waiting_saved_;
+  return saved;
 }
 
 byte_buffer route_state::take_outbox() {
@@ -103,6 +123,8 @@ std::optional<int64_t> route_state::apply_ack(uint64_t number) {
     return std::nullopt; // more than was ever written: forged or confused
   if (number > acked_)
     acked_ = number;
+  if (waiting_saved_ > 0)
+    saved_.notify_all();
   int64_t top_id = 0;
   while (!unacked_.empty() && unacked_.front().number <= acked_) {
     top_id = std::max(top_id, unacked_.front().store_id);
@@ -150,6 +172,7 @@ std::vector<byte_buffer> route_state::begin_save() {
     if (f.store_id == 0 && f.number > acked_) {
       f.saving = true;
       out.push_back(f.bytes);
+      saving_through_ = f.number;
     }
   return out;
 }
@@ -162,6 +185,11 @@ int64_t route_state::end_save(const std::vector<int64_t>* ids) {
     return 0;
   }
   queue_in_store_ = true;
+  // Every frame numbered up to the last one saved is in the store now, or
+  // was acked (begin_save took all the others).
+  saved_through_ = std::max(saved_through_, saving_through_);
+  if (waiting_saved_ > 0)
+    saved_.notify_all();
   // Acks pop from the front: the frames still saving are the last of the
   // saved ones, and the rows before theirs hold frames acked meanwhile.
   auto saving = static_cast<std::size_t>(
@@ -224,9 +252,11 @@ std::vector<queued_frame> route_state::replay_frames(std::vector<queued_frame> s
     if (waiting_ > 0)
       room_.notify_all(); // they wait for the outbox now
   }
+  // Stored frames numbered above taken_ are in the outbox too (durable mode
+  // saves frames queued before the first connect): the outbox writes them.
   std::vector<queued_frame> out;
   for (auto& f : stored)
-    if (f.number > acked_)
+    if (f.number > acked_ && f.number <= taken_)
       out.push_back(std::move(f));
   auto low = std::max(after, acked_);
   auto high = std::min(up_to, taken_);

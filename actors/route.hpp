@@ -6,6 +6,7 @@
 
 #include <caf/actor.hpp>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -44,8 +45,10 @@ enum class when_full {
 class route_state {
 public:
   /// `queue_in_store`: the store may hold frames of this route already.
+  /// `durable`: every at-least-once frame is saved at once, online too
+  /// (the client's durable mode); senders wait for it with wait_saved().
   route_state(std::string addr, int32_t ck, std::string listener_name, std::string first_topic,
-              uint64_t counter, bool queue_in_store);
+              uint64_t counter, bool queue_in_store, bool durable = false);
 
   /// Where the listener is reached now; it moves when the listener comes
   /// back at another address (the route follows its unique name).
@@ -56,12 +59,17 @@ public:
   const std::string first_topic; // liner's "route topic" in status events
   const uint64_t epoch;          // random id of this route incarnation
   const uint64_t first_number;   // the first number it assigns
+  const bool durable;            // see the constructor
 
   /// Numbers and queues one message. `wake` tells the caller to ring the
   /// route actor (only when the outbox was empty: one message per batch).
   /// `full` says what happens when the outbox holds knobs::send_buffer() bytes.
+  /// `number` (if given) receives the message's number.
   enqueue_result enqueue(int32_t topic_key, const char* data, std::size_t size, bool at_least_once,
-                         when_full full, bool& wake);
+                         when_full full, bool& wake, uint64_t* number = nullptr);
+  /// Durable mode: waits until the at-least-once frame `number` is in the
+  /// store (or acked: delivered already), at most until `deadline`.
+  bool wait_saved(uint64_t number, std::chrono::steady_clock::time_point deadline);
 
   /// The route actor takes the oldest chunk of queued frames, to write it
   /// (empty if none). When more stay queued, the route comes back for them
@@ -135,6 +143,10 @@ private:
   mutable std::mutex mutex_;
   std::condition_variable room_; // the outbox shrank (or the route closed)
   std::size_t waiting_ = 0;      // senders waiting for room
+  std::condition_variable saved_;  // durable mode: a save ended well, or an ack came
+  std::size_t waiting_saved_ = 0;  // senders waiting for it
+  uint64_t saved_through_ = 0;     // every at-least-once frame up to it is saved or acked
+  uint64_t saving_through_ = 0;    // the highest number in the save in flight
   uint64_t counter_;
   uint64_t taken_ = 0; // the highest number taken from the outbox to be written
   uint64_t acked_ = 0;

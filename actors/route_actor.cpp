@@ -400,10 +400,14 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       }
     },
     [=](msg::wake_atom) {
-      if (self->state.ctx.route->offline())
+      auto& route = *self->state.ctx.route;
+      if (route.offline()) {
         persist(self); // an at-least-once frame sent while the listener is away
-      else
-        write_outbox(self);
+        return;
+      }
+      write_outbox(self);
+      if (route.durable)
+        persist(self); // and saved at once: a sender waits for it
     },
     [=](msg::save_atom) {
       self->state.save_timer = false;

@@ -28,8 +28,8 @@ void persist(route_broker* self) {
       st.store_outage = false;
       st.save_backoff = defaults::save_retry_first;
       // Frames queued meanwhile, or the end of a stop. Online, frames go to
-      // the stream instead: saving is for a route without one.
-      if (st.at == phase::stopped || route->offline())
+      // the stream instead: saving is for a route without one (or durable).
+      if (st.at == phase::stopped || route->offline() || route->durable)
         persist(self);
       return;
     }

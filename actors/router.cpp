@@ -42,9 +42,10 @@ router::router(caf::actor_system& sys, store_actor store, topic_table& topics)
 }
 
 void router::open(std::string own_name, std::shared_ptr<const auth::secret> secret,
-                  std::shared_ptr<const tls::context> tls) {
+                  std::shared_ptr<const tls::context> tls, bool durable) {
   std::lock_guard<std::mutex> guard{mutex_};
   open_ = true;
+  durable_ = durable;
   own_name_ = std::move(own_name);
   secret_ = std::move(secret);
   tls_ = std::move(tls);
@@ -252,7 +253,7 @@ result<route_ptr> router::ensure(const std::string& addr, const std::string& top
     return existing;
   auto& name = info->listener_name;
   route = std::make_shared<route_state>(addr, info->connection_key, name, topic, info->counter,
-                                        info->queued);
+                                        info->queued, durable_);
   thread_logger_scope scope; // spawns
   route->set_actor(spawn_route_actor(sys_, {route, store_, client_, own_name_, secret_, tls_}));
   routes_[name] = route;

@@ -44,9 +44,10 @@ public:
   void set_client_actor(internal_client_actor client) { client_ = std::move(client); }
 
   /// From run() until stop(): routes may be opened. With a secret, each
-  /// route authenticates as `own_name` before it sends.
+  /// route authenticates as `own_name` before it sends. `durable`: routes
+  /// save every at-least-once frame at once (route_state).
   void open(std::string own_name, std::shared_ptr<const auth::secret> secret,
-            std::shared_ptr<const tls::context> tls);
+            std::shared_ptr<const tls::context> tls, bool durable);
   /// Closes the table and hands every route over (to be stopped).
   std::vector<route_ptr> close();
 
@@ -123,6 +124,7 @@ private:
   std::string own_name_;
   std::shared_ptr<const auth::secret> secret_;
   std::shared_ptr<const tls::context> tls_;
+  bool durable_ = false;
   std::map<std::string, route_ptr> routes_;      // by listener name
   std::map<std::string, std::string> names_;     // address -> listener name
 

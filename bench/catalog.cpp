@@ -52,6 +52,15 @@ const char* const manytoone_help =
   "--peers senders (default 8), each its own client and thread, send --count messages each to "
   "one receiver. Figure: deliveries/s. ZeroMQ: one PUSH per sender -> one PULL.";
 
+const char* const durable_help =
+  "--peers threads (default 8) of one client A send --count at-least-once messages each "
+  "(default 20000, 100 B) to one receiver, once in durable mode (every send returns once its "
+  "message is in the store; the threads' sends share transactions) and once without it, on "
+  "SQLite and PostgreSQL: the ratio is what durability costs. Figures: deliveries/s (all "
+  "messages, from the first send to the last arrival), A's rows left in the store after the "
+  "last arrival (pending_after). Liner 1.4.1 has no durable mode (unsupported); its row without "
+  "durable mode runs. No ZeroMQ equivalent.";
+
 const char* const alo_help =
   "The at-least-once pair at 1 KiB, --count messages (default 100000), on SQLite and on "
   "PostgreSQL (--store; PostgreSQL needs --pg-url). No ZeroMQ equivalent.";
@@ -115,6 +124,9 @@ std::vector<workload_info> make_catalog() {
      zmq_manytoone, {100}, 20000, 1000, {8}, {8}, delivery::chosen, {"sqlite"}, deliveries},
     {"alo", "at-least-once pair at 1 KiB on SQLite and PostgreSQL", alo_help, pair, nullptr,
      {1024}, 100000, 2000, {}, {}, delivery::at_least_once, {"sqlite", "postgres"}, throughput_figures(true, false)},
+    {"durable", "durable at-least-once: N threads of one client, with and without durable mode",
+     durable_help, durable, nullptr, {100}, 20000, 1000, {8}, {8}, delivery::at_least_once,
+     {"sqlite", "postgres"}, deliveries},
     {"mesh", "N peers all to all on one store: setup time, RSS per peer, throughput", mesh_help,
      mesh, nullptr, {100}, 200, 20, {2, 4, 8, 16, 32, 64}, {2, 4}, delivery::chosen, {"sqlite"},
      {{"setup_ms", "setup", "ms", lower, shown},

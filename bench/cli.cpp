@@ -195,6 +195,8 @@ std::string label_of(const case_spec& c, const workload_info& w) {
     l += ", " + std::to_string(c.peers) + " peers";
   l += ", count " + std::to_string(c.count);
   l += c.alo ? ", at-least-once" : ", best-effort";
+  if (c.workload == "durable")
+    l += c.durable ? ", durable" : ", not durable";
   return l + ", " + c.store;
 }
 
@@ -231,12 +233,17 @@ std::vector<case_spec> plan_cases(const options& o) {
             counts = {std::max<uint64_t>(base / 10, 1), base};
           else if (name == "pair" && !o.count && size >= 65536)
             counts = {std::max<uint64_t>(base / 10, 1)}; // 64 KiB messages: a tenth as many
-          for (auto n : counts) {
-            bool alo = w.mode == delivery::chosen ? o.alo : w.mode == delivery::at_least_once;
-            case_spec c{name, "", size, n, p, alo, store};
-            c.label = label_of(c, w);
-            cases.push_back(c);
-          }
+          // durable: the same run in durable mode and without it (its cost).
+          std::vector<bool> durable{false};
+          if (name == "durable")
+            durable = {true, false};
+          for (auto n : counts)
+            for (bool d : durable) {
+              bool alo = w.mode == delivery::chosen ? o.alo : w.mode == delivery::at_least_once;
+              case_spec c{name, "", size, n, p, alo, d, store};
+              c.label = label_of(c, w);
+              cases.push_back(c);
+            }
         }
   }
   return cases;

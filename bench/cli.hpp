@@ -45,6 +45,7 @@ struct case_spec {
   uint64_t count;
   unsigned peers;
   bool alo;
+  bool durable = false; // workload durable: the sender in durable mode
   std::string store;
 };
 

@@ -33,6 +33,9 @@ public:
   virtual send_status send_all(const std::string& topic, const void* data, std::size_t size,
                                bool at_least_once) = 0;
   virtual bool subscribe(const std::string& topic) = 0;
+  /// Durable mode (before run); throws bench::unsupported when the library
+  /// has none (liner 1.4.1) and `on` is asked for.
+  virtual void set_durable(bool on) = 0;
   /// Messages of this sender in the store's offline queues; -1 if unknown.
   virtual long long pending_count() = 0;
   /// "code N: message" of the last call.

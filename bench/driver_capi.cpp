@@ -34,6 +34,7 @@ struct c_api {
   const char* (*version)() = nullptr;               // optional
   const char* (*liner_version)() = nullptr;         // optional (ours only)
   int (*creation_error_code)() = nullptr;           // optional (ours only)
+  lnr_bool (*set_durable)(handle, int) = nullptr;   // optional (ours only)
 };
 
 constexpr int err_busy = 11; // LNR_ERR_BUSY
@@ -65,6 +66,15 @@ public:
     return status(api_.send_all(h_, topic.c_str(), static_cast<const char*>(data), size, alo));
   }
   bool subscribe(const std::string& topic) override { return api_.subscribe(h_, topic.c_str()); }
+  void set_durable(bool on) override {
+    if (!api_.set_durable) {
+      if (on)
+        throw unsupported("no durable mode (lnr_set_durable)");
+      return;
+    }
+    if (!api_.set_durable(h_, on))
+      throw std::runtime_error("lnr_set_durable failed: " + last_error());
+  }
   long long pending_count() override {
     return api_.pending_count ? api_.pending_count(h_) : -1;
   }
@@ -106,6 +116,7 @@ public:
     want(api_.version, "lnr_version");
     want(api_.liner_version, "lnr_liner_version");
     want(api_.creation_error_code, "lnr_creation_error_code");
+    want(api_.set_durable, "lnr_set_durable");
   }
   // The library stays loaded until the process ends: its threads may
   // outlive the last client by a moment.

@@ -26,6 +26,10 @@ public:
     return status(client_->send_all(topic, data, size, alo));
   }
   bool subscribe(const std::string& topic) override { return client_->subscribe(topic); }
+  void set_durable(bool on) override {
+    if (!client_->set_durable(on))
+      throw std::runtime_error("set_durable failed: " + last_error());
+  }
   long long pending_count() override { return client_->pending_count(); }
   std::string last_error() const override {
     return "code " + std::to_string(static_cast<int>(client_->last_error())) + ": "

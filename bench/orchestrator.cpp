@@ -89,6 +89,7 @@ run_record run_one(const options& o, const case_spec& c, const subject& who, int
   spec.count = c.count;
   spec.peers = c.peers;
   spec.alo = c.alo;
+  spec.durable = c.durable;
   spec.store.kind = c.store;
   // Unique per run: runs sharing one PostgreSQL never see each other.
   std::string tag = std::to_string(getpid()) + "r" + std::to_string(serial);

@@ -199,7 +199,7 @@ json to_json(const options& o, const std::vector<case_outcome>& outcomes) {
         ratio[f.key][name] = r;
     cases.push_back({{"workload", co.c.workload}, {"label", co.c.label},
                      {"params", {{"size", co.c.size}, {"count", co.c.count}, {"peers", co.c.peers},
-                                 {"alo", co.c.alo}, {"store", co.c.store}}},
+                                 {"alo", co.c.alo}, {"durable", co.c.durable}, {"store", co.c.store}}},
                      {"figures", figures}, {"subjects", subjects}, {"ratios", ratio}});
   }
   json subjects = json::array();

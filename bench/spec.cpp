@@ -28,6 +28,7 @@ json to_json(const run_spec& s) {
           {"count", s.count},
           {"peers", s.peers},
           {"alo", s.alo},
+          {"durable", s.durable},
           {"store", {{"kind", s.store.kind}, {"location", s.store.location}}},
           {"prefix", s.prefix},
           {"idle_s", s.idle_s}};
@@ -41,6 +42,7 @@ run_spec run_spec_from_json(const json& j) {
   s.count = j.at("count").get<uint64_t>();
   s.peers = j.at("peers").get<unsigned>();
   s.alo = j.at("alo").get<bool>();
+  s.durable = j.value("durable", false);
   s.store.kind = j.at("store").at("kind").get<std::string>();
   s.store.location = j.at("store").at("location").get<std::string>();
   s.prefix = j.at("prefix").get<std::string>();

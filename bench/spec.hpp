@@ -34,6 +34,7 @@ struct run_spec {
   uint64_t count = 0;       // the workload's main count (messages, round trips, repeats)
   unsigned peers = 0;       // fanout/manytoone/mesh
   bool alo = false;         // at-least-once sends
+  bool durable = false;     // the sender in durable mode (workload durable)
   store_spec store;
   std::string prefix;       // unique prefix of client names and topics
   double idle_s = 15;       // a wait for messages gives up after this long without progress

@@ -107,6 +107,7 @@ void median_and_max(run_result& r, const std::string& key, std::vector<double> m
 run_result pair(session& s); // also burst and alo: they differ only in parameters
 run_result fanout(session& s);
 run_result manytoone(session& s);
+run_result durable(session& s);
 run_result pingpong(session& s);
 run_result first(session& s);
 run_result reconnect(session& s);

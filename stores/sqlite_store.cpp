@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "runtime/defaults.hpp"
@@ -79,6 +81,21 @@ store_error failure(const SQLite::Exception& e) {
   return store_error(std::string("sqlite: ") + e.what());
 }
 
+// How hard a commit syncs: WAL with NORMAL keeps every committed
+// transaction across a crash of the process (SIGKILL included), not across
+// a power loss; FULL and EXTRA sync the log on every commit for that.
+// LINER_SQLITE_SYNCHRONOUS picks one (docs/store-layout.md).
+std::string synchronous_pragma() {
+  std::string level = "normal";
+  if (const char* env = std::getenv("LINER_SQLITE_SYNCHRONOUS"); env && *env)
+    level = env;
+  std::transform(level.begin(), level.end(), level.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (level != "normal" && level != "full" && level != "extra")
+    throw store_error("LINER_SQLITE_SYNCHRONOUS must be normal, full or extra, not '" + level + "'");
+  return "PRAGMA synchronous = " + level;
+}
+
 class sqlite_connection : public sql::connection {
 public:
   sqlite_connection(const std::string& path, std::chrono::milliseconds timeout)
@@ -87,9 +104,11 @@ public:
     // Several processes may open a fresh file at the same moment: switching
     // to WAL and creating the schema can meet SQLITE_BUSY beyond the busy
     // handler, so those first steps retry until the deadline.
+    auto synchronous = synchronous_pragma();
     retry_busy([&] {
       db_.exec("PRAGMA foreign_keys = ON");
       db_.execAndGet("PRAGMA journal_mode = WAL");
+      db_.exec(synchronous);
     });
     retry_busy([&] {
       db_.exec("BEGIN IMMEDIATE");

@@ -291,6 +291,54 @@ TEST_P(client_test, stores_at_least_once_messages_for_a_stopped_peer) {
   EXPECT_EQ(a->client->pending_count(), 25);
 }
 
+// Durable mode: each at-least-once send returns once its message is in the
+// store, from several threads at once (they share transactions); then the
+// listener gets them all, in each thread's order.
+TEST_P(client_test, durable_sends_are_in_the_store_when_they_return) {
+  auto b = running("b-name", "b");
+  ASSERT_TRUE(b);
+  auto a = created("a-name", "a");
+  ASSERT_TRUE(a);
+  EXPECT_FALSE(a->client->durable());
+  ASSERT_TRUE(a->client->set_durable(true)) << a->error();
+  EXPECT_TRUE(a->client->durable());
+  ASSERT_TRUE(a->run()) << a->error();
+  EXPECT_FALSE(a->client->set_durable(false));
+  EXPECT_EQ(a->client->last_error(), error_code::already_running);
+  EXPECT_TRUE(a->client->durable());
+  ASSERT_TRUE(a->send("b", "msg-0"));
+  ASSERT_TRUE(b->in.wait_for_data("msg-0"));
+  ASSERT_TRUE(b->client->stop());
+
+  const int threads = 4, per_thread = 50;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> senders;
+  for (int t = 0; t < threads; ++t)
+    senders.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i)
+        if (!a->send("b", numbered(i, "t" + std::to_string(t) + "-")))
+          ++failures;
+    });
+  for (auto& s : senders)
+    s.join();
+  ASSERT_EQ(failures, 0) << a->error();
+  // Counted in the store while the client still runs: nothing is waiting
+  // in memory to be saved later.
+  EXPECT_EQ(a->client->pending_count(), threads * per_thread);
+
+  ASSERT_TRUE(a->send("b", "end"));
+  ASSERT_TRUE(b->run());
+  ASSERT_TRUE(b->in.wait_for_data("end")) << b->in.size() << " arrived";
+  auto got = b->in.payloads();
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(1 + threads * per_thread + 1));
+  std::vector<int> next(threads, 0);
+  for (std::size_t k = 1; k + 1 < got.size(); ++k) {
+    int t = got[k][1] - '0';
+    ASSERT_TRUE(t >= 0 && t < threads) << got[k];
+    ASSERT_EQ(got[k], numbered(next[t]++, "t" + std::to_string(t) + "-")) << "position " << k;
+  }
+}
+
 TEST_P(client_test, best_effort_messages_are_never_stored) {
   dead_address ghost; // a peer that went away, still in the catalog
   auto a = running("a-name", "a");

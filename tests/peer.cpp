@@ -14,6 +14,9 @@
 //              [--send-all]             send with send_all instead of send_to
 //              [--keep-going]           a rejected --send-to message is reported, not fatal
 //              [--alo | --best-effort]  delivery mode (default --alo)
+//              [--durable]              liner::Client::set_durable(true) before run
+//              [--kill-after-send]      SIGKILL itself right after the --send-to messages
+//                                       were accepted (and "sent K" printed)
 //              [--echo]                 send every message back to its sender's topic
 //              [--expect K]             exit 0 once K messages arrived
 //              [--stay]                 keep running after --send-to / --expect are done
@@ -78,7 +81,7 @@ struct options {
   long count = 1, size = 0, interval_ms = 0;
   std::string prefix = "msg-";
   bool send_all = false, alo = true, echo = false, stay = false, status = false,
-       keep_going = false;
+       keep_going = false, durable = false, kill_after_send = false;
   std::optional<long> expect, exit_after_ms, max_send_queue, max_message_size, rlimit_nofile;
   long recv_delay_us = 0;
 };
@@ -172,6 +175,8 @@ options parse(int argc, char** argv) {
     else if (arg == "--keep-going") o.keep_going = true;
     else if (arg == "--alo") o.alo = true;
     else if (arg == "--best-effort") o.alo = false;
+    else if (arg == "--durable") o.durable = true;
+    else if (arg == "--kill-after-send") o.kill_after_send = true;
     else if (arg == "--echo") o.echo = true;
     else if (arg == "--expect") o.expect = number();
     else if (arg == "--stay") o.stay = true;
@@ -381,6 +386,10 @@ int main(int argc, char** argv) {
     say("error advertise: " + describe_error(*client));
     return 1;
   }
+  if (opt.durable && !client->set_durable(true)) {
+    say("error durable: " + describe_error(*client));
+    return 1;
+  }
   if (opt.status)
     client->set_status_callback([](liner::status_kind kind, std::string_view topic,
                                    std::string_view peer, std::string_view message) {
@@ -448,6 +457,8 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(opt.interval_ms));
     }
     say("sent " + std::to_string(accepted));
+    if (opt.kill_after_send)
+      raise(SIGKILL); // nothing more: no stop, no flush, no save
   }
 
   std::unique_lock<std::mutex> lock{state_mtx};

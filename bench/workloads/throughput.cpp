@@ -60,6 +60,28 @@ run_result fanout(session& s) {
   return r;
 }
 
+run_result durable(session& s) {
+  const run_spec& spec = s.spec();
+  auto& b = s.hold<board>();
+  auto& c = s.hold<counter>(b, spec.peers, spec.size);
+  auto& rx = s.create("R");
+  run_or_throw(rx, counting(c), "R");
+  auto& tx = s.create("A");
+  tx.set_durable(spec.durable);
+  run_or_throw(tx, ignoring(), "A");
+  std::string to = s.topic("R");
+  for (unsigned i = 0; i < spec.peers; ++i)
+    warm_up(b, tx, to, i, c, spec.size, spec.alo);
+
+  run_result r;
+  timed_fan_in(
+    r, spec, b, c, [&](unsigned, const payload& p) { send_or_throw(tx, to, p, spec.alo); },
+    s.idle());
+  auto pending = tx.pending_count();
+  r.count("pending_after", pending);
+  return r;
+}
+
 run_result manytoone(session& s) {
   const run_spec& spec = s.spec();
   auto& b = s.hold<board>();

@@ -162,6 +162,14 @@ LINER_API const char* lnr_published_addr(lnr_hClient client);
 /* The liner version this library is a drop-in for: "1.4.1". */
 LINER_API const char* lnr_liner_version(void);
 
+/* Durable mode (default off): every at-least-once send (lnr_send_to / lnr_send_all with
+   at_least_once TRUE) returns only once the message is in the store, so a process killed
+   right after loses nothing; when it (or the listener) runs again, the message is delivered.
+   Concurrent sends share store transactions. A send whose message is not in the store within
+   the store timeout fails with LNR_ERR_STORE (it stays queued in memory). Only while not
+   running (LNR_ERR_ALREADY_RUNNING). docs/delivery.md, "Durable mode". */
+LINER_API BOOL lnr_set_durable(lnr_hClient client, BOOL on);
+
 /* A shared secret every peer of this client must prove before a frame is accepted, both
    ways (HMAC-SHA256 challenge-response; docs/security.md). Only while not running
    (LNR_ERR_ALREADY_RUNNING). NULL or "" turns it off. Default: LINER_AUTH_SECRET. */

@@ -1,7 +1,7 @@
 // Settings: the process-wide knobs, the advertise address, the address
 // getters (lnr_set/get_*, lnr_set_advertise_addr, lnr_advertise_addr,
 // lnr_bound_listen_addr, lnr_published_addr) and the shared secret
-// (lnr_set_auth_secret) and TLS (lnr_set_tls).
+// (lnr_set_auth_secret), TLS (lnr_set_tls) and durable mode (lnr_set_durable).
 #include "export.hpp"
 
 #include <string>
@@ -71,6 +71,14 @@ BOOL lnr_set_max_inbound_connections(size_t n) {
 
 size_t lnr_get_max_inbound_connections(void) {
   return knobs::max_inbound_connections();
+}
+
+BOOL lnr_set_durable(lnr_hClient client, BOOL on) {
+  auto c = registry::instance().acquire(client);
+  if (!c)
+    return FALSE;
+  c->clear_rejection();
+  return c.client().set_durable(on != FALSE) ? TRUE : FALSE;
 }
 
 BOOL lnr_set_auth_secret(lnr_hClient client, const char* secret) {

@@ -101,6 +101,7 @@ _PROTOTYPES: Dict[str, Tuple[Sequence[object], object]] = {
     # liner-caf only (liner 1.4.1's library lacks them: check Library.has)
     "lnr_creation_error_code": ((), c_int),
     "lnr_set_auth_secret": ((_H, c_char_p), c_bool),
+    "lnr_set_durable": ((_H, c_bool), c_bool),
     "lnr_set_tls": ((_H, c_char_p, c_char_p, c_char_p), c_bool),
     "lnr_set_inbound_budget": ((c_size_t,), c_bool),
     "lnr_get_inbound_budget": ((), c_size_t),

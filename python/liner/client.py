@@ -496,6 +496,18 @@ class Client:
         return self._bool_call("lnr_set_advertise_addr",
                                None if addr is None else _arg(addr, "addr"))
 
+    # -- durability ------------------------------------------------------------------------
+
+    def set_durable(self, on: bool) -> bool:
+        """Only while stopped: durable mode. Every at-least-once send then
+        returns only once the message is in the store, so a process killed
+        right after loses nothing (docs/delivery.md, "Durable mode").
+        Concurrent sends share store transactions. Raises RuntimeError with a
+        library that has no durable mode (liner 1.4.1's)."""
+        if not self._lib.has("lnr_set_durable"):
+            raise RuntimeError("this liner library has no durable mode (lnr_set_durable)")
+        return self._bool_call("lnr_set_durable", bool(on))
+
     # -- authentication --------------------------------------------------------------------
 
     def set_auth_secret(self, secret: Optional[str]) -> bool:

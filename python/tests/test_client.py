@@ -156,6 +156,26 @@ def test_addresses_and_advertise(store: Store) -> None:
 # -- messaging ------------------------------------------------------------------------------
 
 
+def test_durable_sends_are_in_the_store_when_they_return(store: Store) -> None:
+    got = Collector()
+    r = store.client("r", "R")
+    assert r.run(got)
+    s = store.client("s", "S")
+    assert s.set_durable(True) is True
+    assert s.run(Collector())
+    assert s.set_durable(False) is False
+    assert s.last_error_code() == liner.ERR_ALREADY_RUNNING
+    assert s.send_to("R", b"first")
+    assert got.wait_count(1)
+    assert r.stop()
+    for i in range(20):
+        assert s.send_to("R", b"m%d" % i) is True
+    assert s.pending_count() == 20  # in the store already, not on their way there
+    assert r.run(got)
+    assert got.wait_count(21)
+    assert [data for _, _, data in got.snapshot()] == [b"first"] + [b"m%d" % i for i in range(20)]
+
+
 def test_a_shared_secret_admits_its_holders_only(store: Store) -> None:
     got = Collector()
     r = store.client("r", "R")

@@ -183,9 +183,10 @@ static int all_calls_fail(lnr_hClient h) {
   CHECK(lnr_advertise_addr(h) == NULL);
   CHECK(lnr_bound_listen_addr(h) == NULL);
   CHECK(lnr_published_addr(h) == NULL);
+  CHECK_FALSE(lnr_set_durable(h, TRUE));
   CHECK(lnr_last_error_code(h) == LNR_OK);
   CHECK(lnr_last_error_message(h) == NULL);
-  return 20;
+  return 21;
 }
 
 void test_bad_handles(backend* store) {
@@ -344,6 +345,9 @@ void test_error_codes(backend* store) {
   CHECK_FALSE(lnr_set_advertise_addr(h.h, "127.0.0.1:1"));
   CHECK_ERROR(h.h, LNR_ERR_ALREADY_RUNNING,
               "you can't set_advertise_addr because client already is running");
+  CHECK_FALSE(lnr_set_durable(h.h, TRUE));
+  CHECK_ERROR(h.h, LNR_ERR_ALREADY_RUNNING,
+              "you can't set_durable because client already is running");
   CHECK_FALSE(lnr_clear_stored_messages(h.h));
   CHECK_ERROR(h.h, LNR_ERR_CLEAR_WHILE_RUNNING,
               "you can't clear_stored_messages because client already is running");

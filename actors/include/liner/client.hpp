@@ -123,6 +123,12 @@ public:
   /// the bound port). Empty clears it. Only while not running.
   bool set_advertise_addr(const std::string& addr);
   std::optional<std::string> advertise_addr() const;
+  /// Durable mode (off by default): every at-least-once send returns only
+  /// once the message is in the store, so a process killed right after
+  /// loses nothing (docs/delivery.md, "Durable mode"). Concurrent sends
+  /// share store transactions. Only while not running.
+  bool set_durable(bool on);
+  bool durable() const;
   /// The shared secret every peer must prove before a frame is accepted,
   /// both ways (docs/security.md). Empty turns it off. Only while not
   /// running. Default: LINER_AUTH_SECRET.
