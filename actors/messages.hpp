@@ -30,6 +30,7 @@ using poll_atom = caf::atom_constant<caf::atom("lnr_poll")>;
 using ack_atom = caf::atom_constant<caf::atom("lnr_ack")>;
 using grace_atom = caf::atom_constant<caf::atom("lnr_grace")>;
 using save_atom = caf::atom_constant<caf::atom("lnr_save")>;
+using trim_atom = caf::atom_constant<caf::atom("lnr_trim")>;      // route: delete acked rows
 using resume_atom = caf::atom_constant<caf::atom("lnr_resum")>;   // listener: read again
 using drop_atom = caf::atom_constant<caf::atom("lnr_drop")>;      // listener: close a stream
 using closed_atom = caf::atom_constant<caf::atom("lnr_closd")>;   // delivery: a stream ended

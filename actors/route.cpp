@@ -98,12 +98,28 @@ enqueue_result route_state::enqueue(int32_t topic_key, const char* data, std::si
 
 bool route_state::wait_saved(uint64_t number, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock<std::mutex> guard{mutex_};
-  ++waiting_saved_;
-  bool saved = saved_.wait_until(guard, deadline, [&] {
-    return number <= saved_through_ || number <= acked_;
-  });
-  --waiting_saved_;
+  if (number <= saved_through_ || number <= acked_)
+    return true;
+  save_waiter me;
+  me.number = number;
+  save_waiters_.push_back(&me);
+  bool saved = me.cv.wait_until(guard, deadline, [&] { return me.done; });
+  if (!saved)
+    save_waiters_.erase(std::find(save_waiters_.begin(), save_waiters_.end(), &me));
   return saved;
+}
+
+void route_state::release_saved() {
+  auto through = std::max(saved_through_, acked_);
+  auto covered = [&](save_waiter* w) {
+    if (w->number > through)
+      return false;
+    w->done = true;
+    w->cv.notify_one();
+    return true;
+  };
+  save_waiters_.erase(std::remove_if(save_waiters_.begin(), save_waiters_.end(), covered),
+                      save_waiters_.end());
 }
 
 byte_buffer route_state::take_outbox() {
@@ -123,8 +139,8 @@ std::optional<int64_t> route_state::apply_ack(uint64_t number) {
     return std::nullopt; // more than was ever written: forged or confused
   if (number > acked_)
     acked_ = number;
-  if (waiting_saved_ > 0)
-    saved_.notify_all();
+  if (!save_waiters_.empty())
+    release_saved();
   int64_t top_id = 0;
   while (!unacked_.empty() && unacked_.front().number <= acked_) {
     top_id = std::max(top_id, unacked_.front().store_id);
@@ -188,8 +204,8 @@ int64_t route_state::end_save(const std::vector<int64_t>* ids) {
   // Every frame numbered up to the last one saved is in the store now, or
   // was acked (begin_save took all the others).
   saved_through_ = std::max(saved_through_, saving_through_);
-  if (waiting_saved_ > 0)
-    saved_.notify_all();
+  if (!save_waiters_.empty())
+    release_saved();
   // Acks pop from the front: the frames still saving are the last of the
   // saved ones, and the rows before theirs hold frames acked meanwhile.
   auto saving = static_cast<std::size_t>(

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "runtime/frame_codec.hpp"
 #include "runtime/outbox.hpp"
@@ -143,8 +144,17 @@ private:
   mutable std::mutex mutex_;
   std::condition_variable room_; // the outbox shrank (or the route closed)
   std::size_t waiting_ = 0;      // senders waiting for room
-  std::condition_variable saved_;  // durable mode: a save ended well, or an ack came
-  std::size_t waiting_saved_ = 0;  // senders waiting for it
+  // Durable mode: each waiting sender has its own slot (on its stack, in
+  // the list only while it waits, both under mutex_), so a save or an ack
+  // wakes exactly the senders whose frames it covers.
+  struct save_waiter {
+    uint64_t number = 0;
+    std::condition_variable cv;
+    bool done = false;
+  };
+  std::vector<save_waiter*> save_waiters_;
+  /// Wakes the waiters of frames now saved or acked (under mutex_).
+  void release_saved();
   uint64_t saved_through_ = 0;     // every at-least-once frame up to it is saved or acked
   uint64_t saving_through_ = 0;    // the highest number in the save in flight
   uint64_t counter_;

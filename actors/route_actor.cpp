@@ -173,7 +173,7 @@ void apply_ack(route_broker* self, uint64_t number, const char* source) {
     return;
   }
   if (*top_id > 0)
-    ask_store(self, req::delete_frames{route->ck, *top_id}, [](auto&) {});
+    trim(self, *top_id);
   next_page(self);
 }
 
@@ -412,6 +412,13 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
     [=](msg::save_atom) {
       self->state.save_timer = false;
       persist(self);
+    },
+    [=](msg::trim_atom) {
+      self->state.trim_timer = false;
+      if (self->state.saving && self->state.acked_rows > 0) // the next save takes them
+        later(self, defaults::durable_trim_delay, msg::trim_atom::value);
+      else
+        flush_trim(self);
     },
     [=](const caf::io::data_transferred_msg& m) {
       auto& st = self->state;

@@ -53,6 +53,10 @@ struct route_actor_state {
   bool store_outage = false;
   milliseconds save_backoff = defaults::save_retry_first;
   bool persisted = false; // while stopping: the store has every unacked frame
+  // Durable mode: rows of acked frames wait for the next save (or the trim
+  // timer) to be deleted, instead of a delete per ack.
+  int64_t acked_rows = 0;
+  bool trim_timer = false;
   std::chrono::steady_clock::time_point stop_deadline{};
   int jobs_in_flight = 0; // store requests not answered yet
   // Set while a stop waits for a connect attempt or a replay to finish (so
@@ -74,6 +78,11 @@ inline void status(route_broker* self, status_kind kind, std::string topic, std:
 
 /// Saves what only memory holds; retried with backoff while the store fails.
 void persist(route_broker* self);
+/// Rows up to `id` hold acked frames: deletes them now, or (durable mode)
+/// with the next save.
+void trim(route_broker* self, int64_t id);
+/// Deletes the rows trim() kept back, unless a save is on its way.
+void flush_trim(route_broker* self);
 /// Quits once a stopped route has closed its stream and saved its frames.
 void maybe_quit(route_broker* self);
 /// While stopping: closes the stream.

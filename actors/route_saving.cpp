@@ -1,6 +1,9 @@
 // The route actor, part two: saving at-least-once frames and stopping.
 #include "actors/route_broker.hpp"
 
+#include <algorithm>
+#include <utility>
+
 namespace liner::route_steps {
 
 // Saves what only memory holds. The frames stay in memory until the store
@@ -19,11 +22,17 @@ void persist(route_broker* self) {
   st.saving = true;
   auto count = frames.size();
   auto ck = route->ck;
-  ask_store(self, req::save_frames{ck, std::move(frames)}, [=](store_answer<req::save_frames>& a) {
+  auto trimmed = std::exchange(st.acked_rows, 0); // deleted by the same statement
+  ask_store(self, req::save_frames{ck, std::move(frames), trimmed},
+            [=](store_answer<req::save_frames>& a) {
     auto& st = self->state;
     st.saving = false;
+    if (!a) // nothing was deleted either
+      st.acked_rows = std::max(st.acked_rows, trimmed);
     if (auto acked_rows = route->end_save(a ? &*a : nullptr); acked_rows > 0)
-      ask_store(self, req::delete_frames{ck, acked_rows}, [](auto&) {});
+      trim(self, acked_rows);
+    if (st.at == phase::stopped)
+      flush_trim(self);
     if (a) {
       st.store_outage = false;
       st.save_backoff = defaults::save_retry_first;
@@ -51,6 +60,26 @@ void persist(route_broker* self) {
   });
 }
 
+void trim(route_broker* self, int64_t id) {
+  auto& st = self->state;
+  if (!st.ctx.route->durable || st.at == phase::stopped) {
+    ask_store(self, req::delete_frames{st.ctx.route->ck, id}, [](auto&) {});
+    return;
+  }
+  st.acked_rows = std::max(st.acked_rows, id);
+  if (!st.trim_timer) {
+    st.trim_timer = true;
+    later(self, defaults::durable_trim_delay, msg::trim_atom::value);
+  }
+}
+
+void flush_trim(route_broker* self) {
+  auto& st = self->state;
+  if (st.acked_rows > 0 && !st.saving)
+    ask_store(self, req::delete_frames{st.ctx.route->ck, std::exchange(st.acked_rows, 0)},
+              [](auto&) {});
+}
+
 // A stopped route quits once its stream is closed, the store has its
 // unacked frames (or the stop gave up on them) and no request is pending.
 void maybe_quit(route_broker* self) {
@@ -76,6 +105,7 @@ void finish_stop(route_broker* self) {
   auto& st = self->state;
   auto route = st.ctx.route;
   if (st.at != phase::stopped) {
+    flush_trim(self);
     route->close();
     st.stream_open = st.at == phase::connected;
     if (st.stream_open)

@@ -132,7 +132,7 @@ std::vector<routes_to_restore::route> routes_to_restore::run(Store& s) const {
 }
 
 std::vector<int64_t> save_frames::run(Store& s) const {
-  return s.save_messages_from_sender(connection_key, frames);
+  return s.append_to_queue(connection_key, frames, delete_up_to_id);
 }
 
 read_queue::queue read_queue::run(Store& s) const {

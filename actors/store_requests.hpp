@@ -154,11 +154,13 @@ struct routes_to_restore {
 };
 
 /// Appends at-least-once frames to a route's offline queue (one
-/// transaction); their row ids, in order.
+/// transaction); their row ids, in order. Deletes the rows up to
+/// `delete_up_to_id` (acked frames) in the same transaction.
 struct save_frames {
   using value_type = std::vector<int64_t>;
   int32_t connection_key = 0;
   std::vector<std::vector<char>> frames;
+  int64_t delete_up_to_id = 0;
   value_type run(Store& s) const;
 };
 

@@ -7,6 +7,10 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <string>
+#include <vector>
 #include <memory>
 
 #include "runtime/big_endian.hpp"
@@ -186,13 +190,76 @@ public:
     return out;
   }
 
+  std::vector<int64_t> append_frames(int32_t ck, const std::vector<std::vector<char>>& frames,
+                                     int64_t delete_up_to_id) override {
+    PGconn* conn = session_.get();
+    if (!conn)
+      throw pg::session::lost("not connected");
+    if (!append_prepared_) {
+      if (!PQsendPrepare(conn, append_statement_name, append_statement, 0, nullptr))
+        session_.fail_connection("cannot send the request");
+      session_.collect();
+      append_prepared_ = true;
+    }
+    auto array = bytea_array(frames);
+    auto key = std::to_string(ck);
+    auto up_to = std::to_string(delete_up_to_id);
+    const char* values[] = {key.c_str(), array.data(), up_to.c_str()};
+    int lengths[] = {0, static_cast<int>(array.size()), 0};
+    int formats[] = {0, 1, 0};
+    if (!PQsendQueryPrepared(conn, append_statement_name, 3, values, lengths, formats, 1))
+      session_.fail_connection("cannot send the request");
+    auto r = session_.collect();
+    std::vector<int64_t> ids;
+    ids.reserve(frames.size());
+    for (int i = 0; i < PQntuples(r.get()); ++i)
+      ids.push_back(std::get<int64_t>(read_field(r.get(), i, 0)));
+    std::sort(ids.begin(), ids.end()); // nextval() ran in the frames' order
+    return ids;
+  }
+
 private:
   static constexpr std::size_t max_params = 4;
+
+  // The whole append in one statement: one round trip, its own transaction.
+  static constexpr const char* append_statement_name = "liner_append";
+  static constexpr const char* append_statement =
+    "WITH acked AS (DELETE FROM conn_messages WHERE connection_key = $1 AND id <= $3) "
+    "INSERT INTO conn_messages (connection_key, payload) "
+    "SELECT $1, f FROM unnest($2::bytea[]) WITH ORDINALITY AS u (f, n) ORDER BY n RETURNING id";
+
+  // A one-dimensional bytea[] in PostgreSQL's binary array format.
+  static std::string bytea_array(const std::vector<std::vector<char>>& frames) {
+    std::size_t size = 20;
+    for (auto& f : frames)
+      size += 4 + f.size();
+    if (size > INT32_MAX || frames.size() > INT32_MAX)
+      throw store_error("postgres: too many frames for one append (" + std::to_string(size)
+                        + " bytes)");
+    std::string out(size, '\0');
+    char* p = out.data();
+    auto put = [&](uint32_t v) {
+      big_endian::write_u32(p, v);
+      p += 4;
+    };
+    put(1);  // dimensions
+    put(0);  // no NULLs
+    put(17); // element type: bytea
+    put(static_cast<uint32_t>(frames.size()));
+    put(1); // lower bound
+    for (auto& f : frames) {
+      put(static_cast<uint32_t>(f.size()));
+      std::copy(f.begin(), f.end(), p);
+      p += f.size();
+    }
+    return out;
+  }
 
   // Connects (by the deadline), then creates the schema.
   void open() {
     session_.open();
     std::fill(std::begin(prepared_), std::end(prepared_), false);
+    append_prepared_ = false;
     auto lock_timeout = std::to_string(defaults::store_lock_timeout.count());
     session_.exec("SET lock_timeout = '" + lock_timeout + "ms'");
     // A mesh with a namespace gets its schema (and everything in it) here.
@@ -209,6 +276,7 @@ private:
   const std::string application_name_;
   pg::session session_;
   bool prepared_[sql::statement_count] = {};
+  bool append_prepared_ = false;
 };
 
 } // namespace

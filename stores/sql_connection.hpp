@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstddef>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -56,6 +57,12 @@ public:
 
   /// Runs a statement and returns its rows (empty for statements without).
   virtual rows run(statement id, std::initializer_list<param> params) = 0;
+
+  /// Store::append_to_queue for a non-empty `frames`: each backend does it
+  /// its fastest way (PostgreSQL: one statement, one round trip; SQLite:
+  /// multi-row INSERTs). The ids, in the frames' order.
+  virtual std::vector<int64_t> append_frames(int32_t ck, const std::vector<std::vector<char>>& frames,
+                                             int64_t delete_up_to_id) = 0;
 };
 
 /// Rolls back unless committed.

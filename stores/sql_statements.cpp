@@ -68,8 +68,6 @@ const std::array<const char*, statement_count> texts = {
   "INSERT INTO conn_mess_number (connection_key, v) VALUES (?1, 0) ON CONFLICT DO NOTHING",
   // ack_delete
   "DELETE FROM conn_mess_number WHERE connection_key = ?1",
-  // queue_append
-  "INSERT INTO conn_messages (connection_key, payload) VALUES (?1, ?2) RETURNING id",
   // queue_read
   "SELECT id, payload FROM conn_messages WHERE connection_key = ?1 ORDER BY id ASC",
   // queue_read_page

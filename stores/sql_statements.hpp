@@ -34,7 +34,6 @@ enum class statement : std::size_t {
   ack_get,
   ack_default,
   ack_delete,
-  queue_append,
   queue_read,
   queue_read_page,
   queue_delete_up_to,

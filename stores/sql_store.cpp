@@ -9,10 +9,6 @@ using sql::statement;
 
 namespace {
 
-sql::blob as_blob(const std::vector<char>& v) {
-  return {v.data(), v.size()};
-}
-
 std::vector<char> as_bytes(const std::string& s) {
   return {s.begin(), s.end()};
 }
@@ -304,17 +300,15 @@ int64_t SqlStore::count_pending_messages(int32_t ck) {
   return db_->run(statement::count_pending, {int64_t{ck}}).integer(0, 0);
 }
 
-std::vector<int64_t> SqlStore::save_messages_from_sender(
-  int32_t ck, const std::vector<std::vector<char>>& frames) {
-  std::vector<int64_t> ids;
-  if (frames.empty())
-    return ids;
-  ids.reserve(frames.size());
-  sql::transaction tx{*db_};
-  for (auto& f : frames)
-    ids.push_back(db_->run(statement::queue_append, {int64_t{ck}, as_blob(f)}).integer(0, 0));
-  tx.commit();
-  return ids;
+std::vector<int64_t> SqlStore::append_to_queue(int32_t ck,
+                                               const std::vector<std::vector<char>>& frames,
+                                               int64_t delete_up_to_id) {
+  if (frames.empty()) {
+    if (delete_up_to_id > 0)
+      delete_messages_for_sender(ck, delete_up_to_id);
+    return {};
+  }
+  return db_->append_frames(ck, frames, delete_up_to_id);
 }
 
 std::vector<stored_frame> SqlStore::read_messages_for_sender(int32_t ck) {

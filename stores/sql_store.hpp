@@ -52,8 +52,8 @@ public:
   uint64_t get_last_mess_number_for_sender(int32_t ck) override;
 
   int64_t count_pending_messages(int32_t ck) override;
-  std::vector<int64_t> save_messages_from_sender(int32_t ck,
-                                 const std::vector<std::vector<char>>& frames) override;
+  std::vector<int64_t> append_to_queue(int32_t ck, const std::vector<std::vector<char>>& frames,
+                                       int64_t delete_up_to_id) override;
   std::vector<std::vector<char>> load_messages_for_sender(int32_t ck) override;
   std::vector<stored_frame> read_messages_for_sender(int32_t ck) override;
   std::vector<stored_frame> read_queue_page(int32_t ck, int64_t after_id,

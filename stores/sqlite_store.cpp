@@ -169,7 +169,63 @@ public:
     }
   }
 
+  std::vector<int64_t> append_frames(int32_t ck, const std::vector<std::vector<char>>& frames,
+                                     int64_t delete_up_to_id) override {
+    // A single statement in autocommit needs no transaction, and SQLite
+    // then keeps no statement journal either.
+    bool one_statement = delete_up_to_id == 0 && frames.size() <= append_rows_max;
+    std::vector<int64_t> ids;
+    ids.reserve(frames.size());
+    if (!one_statement)
+      begin();
+    try {
+      if (delete_up_to_id > 0)
+        run(sql::statement::queue_delete_up_to, {int64_t{ck}, delete_up_to_id});
+      for (std::size_t at = 0; at < frames.size(); at += append_rows_max) {
+        auto n = std::min(append_rows_max, frames.size() - at);
+        auto& st = append_statement(n);
+        try {
+          st.reset();
+          st.clearBindings();
+          st.bind(1, ck);
+          for (std::size_t i = 0; i < n; ++i) // the frames outlive the statement's run
+            st.bindNoCopy(static_cast<int>(i) + 2, frames[at + i].data(),
+                          static_cast<int>(frames[at + i].size()));
+          while (st.executeStep())
+            ids.push_back(st.getColumn(0).getInt64());
+          st.reset();
+        } catch (const SQLite::Exception& e) {
+          st.tryReset();
+          throw failure(e);
+        }
+      }
+      if (!one_statement)
+        commit();
+    } catch (...) {
+      if (!one_statement)
+        rollback();
+      throw;
+    }
+    // RETURNING promises no order; AUTOINCREMENT ids rise in insertion order.
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+
 private:
+  static constexpr std::size_t append_rows_max = 64; // rows per INSERT statement
+
+  // "INSERT ... VALUES (?1, ?2), (?1, ?3), ... RETURNING id" for `rows` rows.
+  SQLite::Statement& append_statement(std::size_t rows) {
+    auto& slot = append_statements_[rows];
+    if (!slot) {
+      std::string text = "INSERT INTO conn_messages (connection_key, payload) VALUES ";
+      for (std::size_t i = 0; i < rows; ++i)
+        text += (i ? ", (?1, ?" : "(?1, ?") + std::to_string(i + 2) + ")";
+      slot = std::make_unique<SQLite::Statement>(db_, text + " RETURNING id");
+    }
+    return *slot;
+  }
+
   template <class F>
   static void guarded(F&& f) {
     try {
@@ -231,6 +287,7 @@ private:
   SQLite::Database db_;
   clock::time_point deadline_{};
   std::array<std::unique_ptr<SQLite::Statement>, sql::statement_count> statements_;
+  std::array<std::unique_ptr<SQLite::Statement>, append_rows_max + 1> append_statements_;
 };
 
 } // namespace

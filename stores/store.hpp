@@ -199,8 +199,16 @@ public:
   virtual int64_t count_pending_messages(int32_t ck) = 0;
   /// Appends whole frames to the queue, in order, in one transaction.
   /// Returns their row ids, in the same order.
-  virtual std::vector<int64_t> save_messages_from_sender(
-    int32_t ck, const std::vector<std::vector<char>>& frames) = 0;
+  std::vector<int64_t> save_messages_from_sender(int32_t ck,
+                                                 const std::vector<std::vector<char>>& frames) {
+    return append_to_queue(ck, frames, 0);
+  }
+  /// Same, and deletes the queued frames with id <= `delete_up_to_id`
+  /// (acked ones) in the same transaction: the one round trip of a durable
+  /// save. The appended frames' ids are always above it.
+  virtual std::vector<int64_t> append_to_queue(int32_t ck,
+                                               const std::vector<std::vector<char>>& frames,
+                                               int64_t delete_up_to_id) = 0;
   /// Reads the whole queue in order and deletes it (liner's semantics).
   virtual std::vector<std::vector<char>> load_messages_for_sender(int32_t ck) = 0;
   /// Reads the whole queue in order without deleting anything.
