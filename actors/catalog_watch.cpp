@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -18,8 +19,9 @@
 
 namespace liner {
 
-catalog_watch::catalog_watch(catalog_feed_opener open, internal_client_actor client)
-  : open_(std::move(open)), client_(std::move(client)) {
+catalog_watch::catalog_watch(catalog_feed_opener open, internal_client_actor client,
+                             relay_function relay)
+  : open_(std::move(open)), client_(std::move(client)), relay_(std::move(relay)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -62,9 +64,18 @@ void catalog_watch::run() {
 }
 
 bool catalog_watch::listen(catalog_feed& feed) {
+  try {
+    relay(feed); // what was published while nobody listened
+  } catch (const std::exception& e) {
+    LINER_LOG_ERROR(std::string("catalog feed: ") + e.what());
+    down_ = true;
+    return false;
+  }
   for (;;) {
     pollfd fds[2] = {{feed.socket(), POLLIN, 0}, {wake_.fd(), POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+    int timeout = backlog_ ? static_cast<int>(defaults::catalog_poll_period.count()) : -1;
+    int n = ::poll(fds, 2, timeout);
+    if (n < 0) {
       if (errno == EINTR)
         continue;
       LINER_LOG_ERROR(std::string("catalog feed: poll failed: ") + std::strerror(errno));
@@ -73,9 +84,12 @@ bool catalog_watch::listen(catalog_feed& feed) {
     if (fds[1].revents != 0)
       return true;
     try {
+      bool published = n == 0; // the backlog's retry
       auto changes = feed.take();
-      if (!changes.empty())
-        post(std::move(changes), false);
+      bool catalog_changed = !changes.empty();
+      published |= handle(std::move(changes));
+      if (published || (backlog_ && catalog_changed)) // a new listener may take the backlog
+        relay(feed);
     } catch (const std::exception& e) {
       LINER_LOG_ERROR(std::string("catalog feed: ") + e.what());
       down_ = true;
@@ -90,6 +104,46 @@ bool catalog_watch::stopped_within(std::chrono::milliseconds d) {
   while ((n = ::poll(&p, 1, static_cast<int>(d.count()))) < 0 && errno == EINTR) {
   }
   return n > 0;
+}
+
+bool catalog_watch::handle(std::vector<catalog_change> changes) {
+  bool published = false;
+  changes.erase(std::remove_if(changes.begin(), changes.end(),
+                               [&](const catalog_change& c) {
+                                 bool p = c.op == "PUBLISH";
+                                 published |= p;
+                                 return p;
+                               }),
+                changes.end());
+  if (!changes.empty())
+    post(std::move(changes), false);
+  return published;
+}
+
+void catalog_watch::relay(catalog_feed& feed) {
+  if (!relay_ || !feed.has_outbox())
+    return;
+  bool again = true;
+  while (again) {
+    bool left = false;
+    int64_t after = 0;
+    for (;;) {
+      auto rows = feed.claim_outbox(after, defaults::relay_batch_rows,
+                                    std::chrono::steady_clock::now() + knobs::store_timeout());
+      std::vector<int64_t> done;
+      if (!rows.empty())
+        done = relay_(rows);
+      feed.finish_outbox(done, std::chrono::steady_clock::now() + knobs::store_timeout());
+      left |= done.size() < rows.size();
+      if (rows.size() < defaults::relay_batch_rows)
+        break;
+      after = rows.back().id;
+    }
+    backlog_ = left;
+    // Notifications read while the rows were held: a publish committed
+    // after the pass began may not have been in it.
+    again = handle(feed.take()) && !stopped_within(std::chrono::milliseconds{0});
+  }
 }
 
 void catalog_watch::post(std::vector<catalog_change> changes, bool everything) {

@@ -7,10 +7,17 @@
 // polling: every catalog_poll_period it asks the client actor to refresh
 // every cached topic, and it tries to listen again. After each (re)connect
 // it asks for one such refresh too, for what changed while nobody listened.
+//
+// The same thread relays messages published from SQL (the mesh's outbox,
+// stores/postgres_outbox.hpp) on the feed's connection: after each
+// (re)connect and whenever a publish is notified. Rows it could not relay
+// (no listener yet, a store failure) are tried again every
+// catalog_poll_period and on every catalog change, until they go.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -22,8 +29,12 @@ namespace liner {
 
 class catalog_watch {
 public:
-  /// Starts the thread; `client` receives msg::catalog_changes.
-  catalog_watch(catalog_feed_opener open, internal_client_actor client);
+  /// Sends rows of the outbox into the mesh (on the watch's thread) and
+  /// returns the ids of those now safely on their way.
+  using relay_function = std::function<std::vector<int64_t>(const std::vector<outbox_row>&)>;
+  /// Starts the thread; `client` receives msg::catalog_changes; `relay`
+  /// (may be empty) relays published rows.
+  catalog_watch(catalog_feed_opener open, internal_client_actor client, relay_function relay = {});
   /// Stops the thread (at most a store timeout if it is connecting) and waits for it.
   ~catalog_watch();
   catalog_watch(const catalog_watch&) = delete;
@@ -36,9 +47,15 @@ private:
   /// Waits up to `d`; true if the watch was told to stop.
   bool stopped_within(std::chrono::milliseconds d);
   void post(std::vector<catalog_change> changes, bool everything);
+  /// Posts what take() read; true if a publish was among it.
+  bool handle(std::vector<catalog_change> changes);
+  /// Relays the outbox until a pass finds nothing new; throws store_error.
+  void relay(catalog_feed& feed);
 
   catalog_feed_opener open_;
   internal_client_actor client_;
+  relay_function relay_;
+  bool backlog_ = false; // rows stayed in the outbox after the last relay
   wake_pipe wake_{"catalog watch"}; // the destructor wakes the thread to end it
   // A full refresh asked for and not yet done: no second one is asked for
   // meanwhile (a store outage makes each take up to a timeout per topic).

@@ -21,6 +21,7 @@ client_core::client_core(std::string unique_name, std::string topic, std::string
   : unique_name_(std::move(unique_name)), topic_(std::move(topic)),
     localhost_(std::move(localhost)), runtime_(actor_runtime::acquire()),
     store_(spawn_store_actor(system(), std::move(store))), routes_(system(), store_, *topics_),
+    sql_routes_(system(), store_, *topics_, routes_.shared_addresses(), sql_publisher_topic),
     control_(system(), store_, routes_, *topics_, unique_name_,
              [this](status_kind kind, const std::string& topic, const std::string& peer,
                     const std::string& message) { emit_status(kind, topic, peer, message); }) {
@@ -37,6 +38,7 @@ std::shared_ptr<client_core> client_core::create(std::string unique_name, std::s
     new client_core(std::move(unique_name), std::move(topic), std::move(localhost), std::move(store))};
   core->client_actor_ = spawn_client_actor(core->system(), core);
   core->routes_.set_client_actor(core->client_actor_);
+  core->sql_routes_.set_client_actor(core->client_actor_);
   core->catalog_feed_ = std::move(feed);
   return core;
 }

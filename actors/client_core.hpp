@@ -134,6 +134,13 @@ private:
                          bool alo, uint64_t* number = nullptr);
   /// Durable mode: waits until the message `number` of `route` is saved.
   result<void> wait_saved(const route_ptr& route, uint64_t number);
+
+  // client_relay.cpp
+  /// Relays rows of the outbox (on the catalog watch's thread, while it
+  /// holds them locked); returns the ids of the rows now safely on their
+  /// way: in the store, or acked, for every listener they go to.
+  std::vector<int64_t> relay_published(const std::vector<outbox_row>& rows);
+  bool relay_one(const outbox_row& row);
   void announce(const internal_event& ev, bool alo);
 
   // client_lifecycle.cpp
@@ -151,6 +158,8 @@ private:
   internal_client_actor client_actor_;
   std::shared_ptr<topic_table> topics_ = std::make_shared<topic_table>();
   router routes_;
+  router sql_routes_; // relays messages published from SQL (client_relay.cpp)
+  std::atomic<uint64_t> relay_turn_{0}; // round robin of relayed send_to
   control_channel control_;
 
   // -- lifecycle (under lifecycle_) ------------------------------------------------------------

@@ -95,9 +95,11 @@ result<void> client_core::run(receive_callback on_receive) {
   }
   running_ = true;
   routes_.open(unique_name_, auth_, tls_, durable_);
-  if (auto restored = routes_.restore(); !restored)
-    post_status(status_kind::sender_store_error, "", "",
-                "restoring routes: " + restored.error().message);
+  sql_routes_.open(unique_name_, auth_, tls_, false);
+  for (auto* r : {&routes_, &sql_routes_})
+    if (auto restored = r->restore(); !restored)
+      post_status(status_kind::sender_store_error, "", "",
+                  "restoring routes: " + restored.error().message);
 
   // Join the internal channel, then tell the mesh.
   if (!store(req::register_topics{{internal_channel_topic}})) {
@@ -113,7 +115,12 @@ result<void> client_core::run(receive_callback on_receive) {
   topics_->listen(keys->internal, internal_channel_topic);
   if (catalog_feed_) {
     try {
-      catalog_watch_ = std::make_unique<catalog_watch>(catalog_feed_, client_actor_);
+      std::weak_ptr<client_core> weak = shared_from_this();
+      catalog_watch_ = std::make_unique<catalog_watch>(
+        catalog_feed_, client_actor_, [weak](const std::vector<outbox_row>& rows) {
+          auto core = weak.lock();
+          return core ? core->relay_published(rows) : std::vector<int64_t>{};
+        });
     } catch (const std::exception& e) { // no pipe: peers' announcements still reach us
       LINER_LOG_ERROR(std::string("run: no catalog feed: ") + e.what());
     }
@@ -157,7 +164,10 @@ void client_core::stop_actors() {
     self->request(a, defaults::actor_stop_timeout, msg::stop_atom::value)
       .receive([](bool) {}, [](caf::error&) {});
   };
-  for (auto& r : routes_.close()) {
+  auto routes = routes_.close();
+  for (auto& r : sql_routes_.close())
+    routes.push_back(std::move(r));
+  for (auto& r : routes) {
     auto actor = r->release_actor();
     ask_stop(actor);
     self->wait_for(actor);

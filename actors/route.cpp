@@ -39,7 +39,7 @@ void route_state::set_addr(std::string a) {
 
 enqueue_result route_state::enqueue(int32_t topic_key, const char* data, std::size_t size,
                                     bool at_least_once, when_full full, bool& wake,
-                                    uint64_t* number_out) {
+                                    uint64_t* number_out, bool save) {
   // Compress outside the lock: it is the slow part of a big send.
   auto body = prepare_payload(data, size, at_least_once);
 
@@ -88,7 +88,7 @@ enqueue_result route_state::enqueue(int32_t topic_key, const char* data, std::si
   wake_pending_ = true;
   if (at_least_once) {
     unacked_.push_back({number, byte_buffer(frame.data, frame.data + frame.size), 0});
-    if (durable) { // saved now, online too: the same wake asks the route actor for both
+    if (durable || save) { // saved now, online too: the same wake asks the route actor for both
       wake = wake || !save_wake_pending_;
       save_wake_pending_ = true;
     }
@@ -173,6 +173,11 @@ void route_state::stream_lost() {
   unsaved_bytes_ = 0;
   for (auto& f : unacked_)
     unsaved_bytes_ += f.bytes.size();
+}
+
+bool route_state::save_wanted() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return save_wake_pending_;
 }
 
 bool route_state::offline() const {

@@ -65,9 +65,15 @@ public:
   /// Numbers and queues one message. `wake` tells the caller to ring the
   /// route actor (only when the outbox was empty: one message per batch).
   /// `full` says what happens when the outbox holds knobs::send_buffer() bytes.
-  /// `number` (if given) receives the message's number.
+  /// `number` (if given) receives the message's number. `save`: an
+  /// at-least-once frame is saved at once, online too (as in durable mode),
+  /// so the caller can wait_saved() for it.
   enqueue_result enqueue(int32_t topic_key, const char* data, std::size_t size, bool at_least_once,
-                         when_full full, bool& wake, uint64_t* number = nullptr);
+                         when_full full, bool& wake, uint64_t* number = nullptr,
+                         bool save = false);
+  /// Frames queued online wait to be saved at once (durable mode, or a
+  /// `save` enqueue): the route actor saves them.
+  bool save_wanted() const;
   /// Durable mode: waits until the at-least-once frame `number` is in the
   /// store (or acked: delivered already), at most until `deadline`.
   bool wait_saved(uint64_t number, std::chrono::steady_clock::time_point deadline);

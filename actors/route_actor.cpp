@@ -406,7 +406,7 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
         return;
       }
       write_outbox(self);
-      if (route.durable)
+      if (route.save_wanted())
         persist(self); // and saved at once: a sender waits for it
     },
     [=](msg::save_atom) {

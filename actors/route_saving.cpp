@@ -38,7 +38,7 @@ void persist(route_broker* self) {
       st.save_backoff = defaults::save_retry_first;
       // Frames queued meanwhile, or the end of a stop. Online, frames go to
       // the stream instead: saving is for a route without one (or durable).
-      if (st.at == phase::stopped || route->offline() || route->durable)
+      if (st.at == phase::stopped || route->offline() || route->save_wanted())
         persist(self);
       return;
     }

@@ -37,8 +37,11 @@ last_target& last_target_of_thread() {
 
 } // namespace
 
-router::router(caf::actor_system& sys, store_actor store, topic_table& topics)
-  : serial_(next_router_serial()), sys_(sys), store_(std::move(store)), topics_(topics) {
+router::router(caf::actor_system& sys, store_actor store, topic_table& topics,
+               std::shared_ptr<directory> addresses, std::string as_sender)
+  : serial_(next_router_serial()), as_sender_(std::move(as_sender)), sys_(sys),
+    store_(std::move(store)), topics_(topics),
+    directory_(addresses ? std::move(addresses) : std::make_shared<directory>()) {
 }
 
 void router::open(std::string own_name, std::shared_ptr<const auth::secret> secret,
@@ -88,13 +91,13 @@ route_ptr router::carrying(const std::string& addr, const std::string& topic) co
 }
 
 result<route_ptr> router::route_for(const std::string& topic, bool alo) {
-  if (auto cached = directory_.pick(topic, true)) {
+  if (auto cached = directory_->pick(topic, true)) {
     topics_.relate(topic);
     if (auto route = carrying(cached.chosen(), topic))
       return route; // every send once the topic is known
     if (auto route = ensure(cached.chosen(), topic))
       return *route;
-    directory_.erase(topic); // an address the store no longer knows
+    directory_->erase(topic); // an address the store no longer knows
   }
   auto routes = routes_for(topic, alo, false);
   if (!routes)
@@ -104,7 +107,7 @@ result<route_ptr> router::route_for(const std::string& topic, bool alo) {
 
 result<send_target> router::target_for(const std::string& topic, bool alo) {
   // The versions first: a change made while resolving leaves the entry stale.
-  auto addresses = directory_.version();
+  auto addresses = directory_->version();
   auto routes = index_.version();
   auto keys = topics_.keys_version();
   auto& last = last_target_of_thread();
@@ -121,7 +124,7 @@ result<send_target> router::target_for(const std::string& topic, bool alo) {
     return key.error();
   send_target target{std::move(*route), *key};
   // Only a topic with one address: with more, each send advances the round robin.
-  auto cached = directory_.pick(topic, false);
+  auto cached = directory_->pick(topic, false);
   if (cached && cached.addrs->size() == 1 && carrying(cached.chosen(), topic) == target.route)
     last = {serial_, addresses, routes, keys, topic, target};
   return target;
@@ -132,13 +135,13 @@ result<send_target> router::target_for(const std::string& topic, bool alo) {
 result<std::vector<route_ptr>> router::routes_for(const std::string& topic, bool alo, bool all) {
   std::vector<route_ptr> routes;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto cached = directory_.pick(topic, !all);
+    auto cached = directory_->pick(topic, !all);
     std::vector<std::string> found; // when the store is away: not cached
     if (!cached) {
       auto resolved = resolve(topic, alo);
       if (!resolved)
         return resolved.error();
-      cached = directory_.pick(topic, !all);
+      cached = directory_->pick(topic, !all);
       if (!cached)
         found = std::move(*resolved);
     }
@@ -158,14 +161,14 @@ result<std::vector<route_ptr>> router::routes_for(const std::string& topic, bool
     }
     if (!missing)
       break;
-    directory_.erase(topic);
+    directory_->erase(topic);
   }
   return routes;
 }
 
 // Reads the addresses of `topic` from the store into the directory.
 result<std::vector<std::string>> router::resolve(const std::string& topic, bool alo) {
-  auto found = call_store(sys_, store_, req::resolve_topic{topic, alo});
+  auto found = call_store(sys_, store_, req::resolve_topic{topic, alo, as_sender_});
   if (!found) {
     // The store is away: the routes that carried the topic in this run
     // still lead to its listeners (nothing is cached: the store decides
@@ -186,10 +189,10 @@ result<std::vector<std::string>> router::resolve(const std::string& topic, bool 
     std::sort(addrs.begin(), addrs.end());
   }
   if (addrs.empty()) {
-    directory_.erase(topic);
+    directory_->erase(topic);
     return fail(error_code::no_addr, "not found addr for topic " + topic);
   }
-  directory_.set(topic, addrs);
+  directory_->set(topic, addrs);
   return addrs;
 }
 
@@ -240,10 +243,10 @@ result<route_ptr> router::ensure(const std::string& addr, const std::string& top
   }
   if (route) {
     if (first_time)
-      call_store(sys_, store_, req::remember_route{addr, topic, route->listener_name});
+      call_store(sys_, store_, req::remember_route{addr, topic, route->listener_name, as_sender_});
     return route;
   }
-  auto info = call_store(sys_, store_, req::open_route{addr, topic, listener_name});
+  auto info = call_store(sys_, store_, req::open_route{addr, topic, listener_name, as_sender_});
   if (!info)
     return info.error();
   std::lock_guard<std::mutex> guard{mutex_};
@@ -263,7 +266,7 @@ result<route_ptr> router::ensure(const std::string& addr, const std::string& top
 }
 
 result<void> router::restore() {
-  auto todo = call_store(sys_, store_, req::routes_to_restore{});
+  auto todo = call_store(sys_, store_, req::routes_to_restore{as_sender_});
   if (!todo)
     return todo.error();
   for (auto& r : *todo)
@@ -272,10 +275,10 @@ result<void> router::restore() {
 }
 
 result<std::vector<std::string>> router::refresh(const std::string& topic) {
-  auto found = call_store(sys_, store_, req::resolve_topic{topic, false});
+  auto found = call_store(sys_, store_, req::resolve_topic{topic, false, as_sender_});
   if (!found)
     return found.error();
-  directory_.set(topic, found->addrs);
+  directory_->set(topic, found->addrs);
   return std::move(found->addrs);
 }
 
@@ -287,7 +290,7 @@ void router::forget_topic(const std::string& topic, const std::string& listener_
         route->forget_topic(topic);
     publish_locked();
   }
-  call_store(sys_, store_, req::forget_topic_routes{topic});
+  call_store(sys_, store_, req::forget_topic_routes{topic, as_sender_});
 }
 
 // A peer that comes back at another address (port 0, containers) gets what
@@ -324,9 +327,9 @@ void router::follow(const std::string& name, const std::string& addr) {
     names_[addr] = name;
     publish_locked();
   }
-  directory_.prune(old_addr);
+  directory_->prune(old_addr);
   caf::anon_send(route->actor(), msg::connect_atom::value, addr);
-  call_store(sys_, store_, req::remember_route{addr, route->first_topic, name});
+  call_store(sys_, store_, req::remember_route{addr, route->first_topic, name, as_sender_});
 }
 
 } // namespace liner

@@ -38,7 +38,11 @@ struct send_target {
 
 class router {
 public:
-  router(caf::actor_system& sys, store_actor store, topic_table& topics);
+  /// `addresses`: the address cache, shared with another router of the
+  /// client (null: a cache of its own). `as_sender`: the sender topic its
+  /// routes run as (empty: the client's own; see req::sender_scope).
+  router(caf::actor_system& sys, store_actor store, topic_table& topics,
+         std::shared_ptr<directory> addresses = nullptr, std::string as_sender = {});
 
   /// The client actor, which receives the routes' status events.
   void set_client_actor(internal_client_actor client) { client_ = std::move(client); }
@@ -65,7 +69,7 @@ public:
   /// route that carries the topic already (routes_for makes them).
   template <class F>
   bool each_carrying(const std::string& topic, F&& f) {
-    auto cached = directory_.pick(topic, false);
+    auto cached = directory_->pick(topic, false);
     if (!cached)
       return false;
     auto index = index_.get();
@@ -96,9 +100,10 @@ public:
   /// The listener `name` announced itself at `addr`: its route dials there.
   void follow(const std::string& name, const std::string& addr);
   /// A route lost `addr`: the next send resolves again.
-  void prune(const std::string& addr) { directory_.prune(addr); }
+  void prune(const std::string& addr) { directory_->prune(addr); }
 
-  directory& addresses() { return directory_; }
+  directory& addresses() { return *directory_; }
+  const std::shared_ptr<directory>& shared_addresses() const { return directory_; }
 
 private:
   /// The route a send_to goes to: one address of the topic, round robin.
@@ -113,11 +118,12 @@ private:
   std::vector<std::string> addresses_in_routes(const std::string& topic);
 
   const uint64_t serial_; // never reused, unlike addresses: names it in thread caches
+  const std::string as_sender_;
   caf::actor_system& sys_;
   store_actor store_;
   internal_client_actor client_;
   topic_table& topics_;
-  directory directory_;
+  std::shared_ptr<directory> directory_;
 
   std::mutex mutex_; // the route table
   bool open_ = false;

@@ -51,6 +51,7 @@ std::vector<topic_row> topic_directory::run(Store& s) const {
 }
 
 resolve_topic::answer resolve_topic::run(Store& s) const {
+  sender_scope scope{s, as_sender};
   answer out;
   out.addrs = s.get_addresses_of_topic(topic);
   if (out.addrs.empty() && remembered) {
@@ -83,6 +84,7 @@ int32_t topic_key::run(Store& s) const {
 // -- routes ----------------------------------------------------------------------------
 
 open_route::route_info open_route::run(Store& s) const {
+  sender_scope scope{s, as_sender};
   route_info out;
   out.listener_name = listener_name;
   if (out.listener_name.empty()) {
@@ -107,16 +109,19 @@ open_route::route_info open_route::run(Store& s) const {
 }
 
 void remember_route::run(Store& s) const {
+  sender_scope scope{s, as_sender};
   s.remember_listener_address(addr, topic, listener_name);
   if (topic != internal_channel_topic)
     s.remember_route_topic(listener_name, topic);
 }
 
 void forget_topic_routes::run(Store& s) const {
+  sender_scope scope{s, as_sender};
   s.remove_sender_listeners_on_topic(topic);
 }
 
 std::vector<routes_to_restore::route> routes_to_restore::run(Store& s) const {
+  sender_scope scope{s, as_sender};
   std::vector<route> out;
   for (auto& p : s.pending_by_peer()) {
     if (p.count == 0)

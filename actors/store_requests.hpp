@@ -15,6 +15,25 @@
 
 namespace liner::req {
 
+/// The requests that name this sender's routes carry `as_sender`: empty for
+/// the client's own routes, else the sender topic they run as (the routes
+/// of messages published from SQL run as "liner.publish", so a listener
+/// reports that as `from`). Swaps the Store's source topic for one run.
+class sender_scope {
+public:
+  sender_scope(Store& s, const std::string& as_sender) : s_(s), own_(s.source_topic()) {
+    if (!as_sender.empty())
+      s_.set_source_topic(as_sender);
+  }
+  ~sender_scope() { s_.set_source_topic(own_); }
+  sender_scope(const sender_scope&) = delete;
+  sender_scope& operator=(const sender_scope&) = delete;
+
+private:
+  Store& s_;
+  std::string own_;
+};
+
 // -- catalog ---------------------------------------------------------------------
 
 /// run(): publish our address, register our topic and subscriptions (moving
@@ -78,6 +97,7 @@ struct resolve_topic {
   using value_type = answer;
   std::string topic;
   bool remembered = false;
+  std::string as_sender; // see sender_scope
   value_type run(Store& s) const;
 };
 
@@ -124,6 +144,7 @@ struct open_route {
   std::string addr;
   std::string topic;
   std::string listener_name; // may be empty
+  std::string as_sender;     // see sender_scope
   value_type run(Store& s) const;
 };
 
@@ -133,6 +154,7 @@ struct remember_route {
   std::string addr;
   std::string topic;
   std::string listener_name;
+  std::string as_sender; // see sender_scope
   void run(Store& s) const;
 };
 
@@ -140,6 +162,7 @@ struct remember_route {
 struct forget_topic_routes {
   using value_type = void;
   std::string topic;
+  std::string as_sender; // see sender_scope
   void run(Store& s) const;
 };
 
@@ -150,6 +173,7 @@ struct routes_to_restore {
     std::string addr, topic, listener_name;
   };
   using value_type = std::vector<route>;
+  std::string as_sender; // see sender_scope
   value_type run(Store& s) const;
 };
 

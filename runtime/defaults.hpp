@@ -79,6 +79,9 @@ inline constexpr std::size_t replay_page_frames_max = 32768;
 inline constexpr std::chrono::milliseconds save_retry_first = 100ms;
 /// Longest wait between two retries of a failed save.
 inline constexpr std::chrono::milliseconds save_retry_max = 2000ms;
+/// Rows of the outbox (messages published from SQL) one relay pass locks
+/// and sends at a time.
+inline constexpr std::size_t relay_batch_rows = 256;
 /// Durable mode: rows of acked frames are deleted by the next save's
 /// statement, or after this long when no save comes (a quiet route).
 inline constexpr std::chrono::milliseconds durable_trim_delay = 20ms;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "stores/outbox_row.hpp"
+
 namespace liner {
 
 /// One changed catalog row. An empty topic means "anything may have
@@ -30,8 +32,30 @@ public:
   /// The descriptor to poll() for input.
   virtual int socket() const = 0;
   /// Reads what arrived, without waiting; throws store_error when the
-  /// connection broke (open a new feed then).
+  /// connection broke (open a new feed then). A message published from SQL
+  /// comes as op PUBLISH (no row).
   virtual std::vector<catalog_change> take() = 0;
+
+  // Publishing from SQL (stores/postgres_outbox.hpp), on the feed's
+  // connection: the rows stay locked (FOR UPDATE SKIP LOCKED) until
+  // finish_outbox, so no other client relays them meanwhile. Both throw
+  // store_error; a feed that threw is done (open a new one).
+
+  /// Whether this backend has an outbox at all.
+  virtual bool has_outbox() const { return false; }
+  /// Begins a transaction and locks up to `limit` outbox rows with ids above
+  /// `after` that nobody else holds, in id order.
+  virtual std::vector<outbox_row> claim_outbox(int64_t after, std::size_t limit,
+                                               std::chrono::steady_clock::time_point deadline) {
+    (void)after, (void)limit, (void)deadline;
+    return {};
+  }
+  /// Deletes the claimed rows `done` and commits; the other claimed rows
+  /// stay in the outbox.
+  virtual void finish_outbox(const std::vector<int64_t>& done,
+                             std::chrono::steady_clock::time_point deadline) {
+    (void)done, (void)deadline;
+  }
 };
 
 /// Opens a feed by the deadline (throws store_error). Holds only settings:

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "stores/pg_session.hpp"
+#include "stores/postgres_outbox.hpp"
 
 namespace liner {
 
@@ -103,6 +104,24 @@ public:
       out.push_back(std::move(c));
     }
     return out;
+  }
+
+  bool has_outbox() const override { return true; }
+
+  std::vector<outbox_row> claim_outbox(int64_t after, std::size_t limit,
+                                       std::chrono::steady_clock::time_point deadline) override {
+    if (!session_.connected())
+      throw pg::session::lost("not connected");
+    session_.set_deadline(deadline);
+    return pg::claim_outbox(session_, after, limit);
+  }
+
+  void finish_outbox(const std::vector<int64_t>& done,
+                     std::chrono::steady_clock::time_point deadline) override {
+    if (!session_.connected())
+      throw pg::session::lost("not connected");
+    session_.set_deadline(deadline);
+    pg::finish_outbox(session_, done);
   }
 
 private:

@@ -17,6 +17,7 @@
 #include "runtime/defaults.hpp"
 #include "stores/pg_session.hpp"
 #include "stores/postgres_catalog_feed.hpp"
+#include "stores/postgres_outbox.hpp"
 #include "stores/sql_store.hpp"
 
 namespace liner {
@@ -267,7 +268,7 @@ private:
     if (!session_.name_space().empty())
       create_namespace = "CREATE SCHEMA IF NOT EXISTS " + session_.quoted_name_space() + "; ";
     session_.exec("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(schema_lock_key) + "); "
-                  + create_namespace + postgres_schema + postgres_notify_schema
+                  + create_namespace + postgres_schema + postgres_notify_schema + postgres_outbox_schema
                   + sql::extension_schema + sql::operator_views(sql::dialect::postgres)
                   + "COMMIT;");
   }

@@ -121,6 +121,35 @@ TEST_F(postgres_namespace_test, two_namespaces_in_one_database_never_see_each_ot
   }
 }
 
+// Publishing from SQL reaches only the mesh it names: through the dispatcher
+// liner.publish with the "namespace" option, or through a mesh's own
+// <namespace>.liner_publish; the same topic in the other mesh gets nothing.
+TEST_F(postgres_namespace_test, a_publish_from_sql_reaches_only_its_namespace) {
+  auto one = ns("pub1"), two = ns("pub2");
+  auto b1 = running_at(url_with_option(postgres_url(), "-cliner.namespace=" + one), "b", "t");
+  auto b2 = running_at(url_with_option(postgres_url(), "-cliner.namespace=" + two), "b", "t");
+  ASSERT_TRUE(b1 && b2);
+  sql.text("SELECT liner.publish('t', 'to one', '{\"namespace\": \"" + one + "\"}')");
+  sql.text("SELECT \"" + two + "\".liner_publish('t', 'to two')");
+  sql.text("SELECT liner.publish('t', 'end one', '{\"namespace\": \"" + one + "\"}')");
+  sql.text("SELECT \"" + two + "\".liner_publish('t', 'end two')");
+  ASSERT_TRUE(b1->in.wait_for_data("end one"));
+  ASSERT_TRUE(b2->in.wait_for_data("end two"));
+  std::vector<std::string> want1{"to one", "end one"}, want2{"to two", "end two"};
+  EXPECT_EQ(b1->in.payloads(), want1);
+  EXPECT_EQ(b2->in.payloads(), want2);
+  for (auto* b : {b1.get(), b2.get()})
+    for (auto& m : b->in.snapshot())
+      EXPECT_EQ(m.from, "liner.publish");
+  // With no namespace option and no liner.namespace setting the dispatcher
+  // uses the caller's current schema; the server connection's is public,
+  // which holds no mesh here, so it refuses rather than guess.
+  if (sql.text("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() "
+               "AND tablename = 'liner_outbox'") == "0") {
+    EXPECT_THROW(sql.text("SELECT liner.publish('t', 'nowhere')"), std::runtime_error);
+  }
+}
+
 TEST_F(postgres_namespace_test, liner_namespace_environment_variable_chooses_the_schema) {
   auto three = ns("three");
   scoped_env env{{{"LINER_NAMESPACE", three}}};

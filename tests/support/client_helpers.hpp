@@ -46,9 +46,10 @@ public:
   }
 
   /// Waits until `pred(messages)` holds; false after the deadline.
-  bool wait_until(const std::function<bool(const std::vector<received_message>&)>& pred) {
+  bool wait_until(const std::function<bool(const std::vector<received_message>&)>& pred,
+                  std::chrono::milliseconds timeout = wait_deadline) {
     std::unique_lock<std::mutex> lock{mtx_};
-    return cv_.wait_for(lock, wait_deadline, [&] { return pred(messages_); });
+    return cv_.wait_for(lock, timeout, [&] { return pred(messages_); });
   }
 
   bool wait_for_count(std::size_t n) {

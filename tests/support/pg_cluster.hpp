@@ -38,7 +38,7 @@ public:
   void thaw();
   bool frozen() const { return !frozen_.empty(); }
 
-  /// postgresql://liner:liner@127.0.0.1:PORT/liner
+  /// postgresql://liner_app:liner@127.0.0.1:PORT/liner
   const std::string& url() const { return url_; }
 
   /// Creates an empty schema and returns the URL that uses it (the server
