@@ -140,7 +140,9 @@ private:
   /// holds them locked); returns the ids of the rows now safely on their
   /// way: in the store, or acked, for every listener they go to.
   std::vector<int64_t> relay_published(const std::vector<outbox_row>& rows);
-  bool relay_one(const outbox_row& row);
+  /// The routes `row` goes to and its topic's key (no routes: not now; the
+  /// row stays in the outbox).
+  std::vector<route_ptr> relay_targets(const outbox_row& row, int32_t& key);
   void announce(const internal_event& ev, bool alo);
 
   // client_lifecycle.cpp

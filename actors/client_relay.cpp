@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "actors/messages.hpp"
@@ -58,55 +59,76 @@ publish_options parse_options(const std::string& text) {
 
 } // namespace
 
+// Queues every row of the page first, then waits once per route for the
+// store to hold all of it (a route saves its queue in order), so a page of
+// rows costs a few saves, not one per row.
 std::vector<int64_t> client_core::relay_published(const std::vector<outbox_row>& rows) {
-  std::vector<int64_t> done;
+  struct queued_row {
+    int64_t id;
+    std::vector<route_state*> routes;
+  };
+  std::vector<queued_row> queued;
+  std::map<route_state*, std::pair<route_ptr, uint64_t>> last; // the highest number per route
   for (auto& row : rows) {
     if (!running_)
       break;
-    if (relay_one(row))
-      done.push_back(row.id);
+    int32_t key = 0;
+    auto targets = relay_targets(row, key);
+    if (targets.empty())
+      continue; // nobody (admitted) listens yet: the row waits in the outbox
+    queued_row q{row.id, {}};
+    bool ok = true;
+    for (auto& r : targets) {
+      bool wake = false;
+      uint64_t number = 0;
+      auto res = r->enqueue(key, row.payload.data(),
+                            row.payload.size(), true, when_full::wait, wake, &number, true);
+      if (wake)
+        caf::anon_send(r->actor(), msg::wake_atom::value);
+      if (res != enqueue_result::ok) {
+        ok = false; // copies already queued may arrive twice when the row is relayed again
+        break;
+      }
+      q.routes.push_back(r.get());
+      last[r.get()] = {r, number};
+    }
+    if (ok)
+      queued.push_back(std::move(q));
   }
+  std::set<route_state*> unsaved;
+  for (auto& [raw, entry] : last)
+    if (auto saved = wait_saved(entry.first, entry.second); !saved) {
+      LINER_LOG_ERROR("relaying the outbox to " + entry.first->listener_name + ": "
+                      + saved.error().message);
+      unsaved.insert(raw);
+    }
+  std::vector<int64_t> done;
+  for (auto& q : queued)
+    if (std::none_of(q.routes.begin(), q.routes.end(),
+                     [&](route_state* r) { return unsaved.count(r) > 0; }))
+      done.push_back(q.id);
   return done;
 }
 
-bool client_core::relay_one(const outbox_row& row) {
+std::vector<route_ptr> client_core::relay_targets(const outbox_row& row, int32_t& key) {
   auto options = parse_options(row.options);
   auto routes = sql_routes_.routes_for(row.topic, true, true);
   if (!routes)
-    return false; // nobody listens yet: the row waits in the outbox
-  auto key = sql_routes_.topic_key(row.topic);
-  if (!key)
-    return false;
+    return {};
+  auto found = sql_routes_.topic_key(row.topic);
+  if (!found)
+    return {};
+  key = *found;
   std::vector<route_ptr> targets;
   for (auto& r : *routes) {
     if (!r)
-      return false; // a listener we cannot reach yet (the store failed): later
+      return {}; // a listener we cannot reach yet (the store failed): later
     if (options.admits(r->listener_name))
       targets.push_back(r);
   }
-  if (targets.empty())
-    return false;
-  if (!options.all) // send_to: one of them, round robin
+  if (!options.all && !targets.empty()) // send_to: one of them, round robin
     targets = {targets[relay_turn_++ % targets.size()]};
-  std::vector<std::pair<route_ptr, uint64_t>> sent;
-  for (auto& r : targets) {
-    bool wake = false;
-    uint64_t number = 0;
-    auto res = r->enqueue(*key, row.payload.data(), row.payload.size(), true, when_full::wait, wake,
-                          &number, true);
-    if (wake)
-      caf::anon_send(r->actor(), msg::wake_atom::value);
-    if (res != enqueue_result::ok)
-      return false; // the copies already queued may arrive twice when it is relayed again
-    sent.emplace_back(r, number);
-  }
-  for (auto& [r, number] : sent)
-    if (auto saved = wait_saved(r, number); !saved) {
-      LINER_LOG_ERROR("relaying outbox row " + std::to_string(row.id) + ": "
-                      + saved.error().message);
-      return false;
-    }
-  return true;
+  return targets;
 }
 
 } // namespace liner

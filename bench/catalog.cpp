@@ -100,6 +100,14 @@ const char* const discovery_help =
   "B2 received after the commit was sent this long after it). Figures: median and max in ms. A "
   "change that never reaches the sender fails the run. No ZeroMQ equivalent.";
 
+const char* const publish_help =
+  "PostgreSQL only. B listens to topic T; --peers clients run in all (B and the others), each of "
+  "them relaying the mesh's outbox. First 20 single rows, one transaction each (SELECT "
+  "liner_publish(T, ...)): commit to arrival at B, median and max. Then --count rows (default "
+  "20000, 8 B) published in one transaction: rows delivered per second from the commit to the "
+  "last arrival (each row reaches B once; duplicates are counted). Liner 1.4.1 cannot publish "
+  "from SQL (unsupported). No ZeroMQ equivalent.";
+
 std::vector<workload_info> make_catalog() {
   std::vector<figure_info> latency = {{"rtt_p50_us", "p50", "µs", lower, shown},
                                       {"rtt_p99_us", "p99", "µs", lower, shown},
@@ -154,6 +162,14 @@ std::vector<workload_info> make_catalog() {
       {"delete_max_ms", "delete, max", "ms", lower, shown},
       {"insert_p50_ms", "insert, median", "ms", lower, shown},
       {"insert_max_ms", "insert, max", "ms", lower, shown},
+      peak_rss(hidden)}},
+    {"publish", "rows published from SQL (liner_publish) delivered by the relaying clients",
+     publish_help, publish, nullptr, {8}, 20000, 2000, {1, 3}, {1}, delivery::at_least_once,
+     {"postgres"},
+     {{"rows_per_s", "rows delivered", "rows/s", higher, shown},
+      {"single_p50_ms", "one row, median", "ms", lower, shown},
+      {"single_max_ms", "one row, max", "ms", lower, hidden},
+      {"commit_ms", "INSERT + commit", "ms", lower, hidden},
       peak_rss(hidden)}},
     {"first", "new client: run to first message received", first_help, first, zmq_first, {100},
      20, 3, {}, {}, delivery::at_least_once, {"sqlite"},

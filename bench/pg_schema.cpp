@@ -22,13 +22,21 @@ std::string url_with_schema(const std::string& url, const std::string& schema) {
 
 } // namespace
 
+pg_connection::pg_connection(const std::string& url) : conn_(PQconnectdb(url.c_str()), &PQfinish) {
+  if (PQstatus(conn_.get()) != CONNECTION_OK)
+    throw std::runtime_error("PostgreSQL: cannot connect: "
+                             + std::string(PQerrorMessage(conn_.get())));
+}
+
+void pg_connection::exec(const std::string& sql) {
+  std::unique_ptr<PGresult, decltype(&PQclear)> r{PQexec(conn_.get(), sql.c_str()), &PQclear};
+  auto st = PQresultStatus(r.get());
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+    throw std::runtime_error("PostgreSQL: " + sql + ": " + PQerrorMessage(conn_.get()));
+}
+
 void pg_exec(const std::string& url, const std::string& sql) {
-  std::unique_ptr<PGconn, decltype(&PQfinish)> c{PQconnectdb(url.c_str()), &PQfinish};
-  if (PQstatus(c.get()) != CONNECTION_OK)
-    throw std::runtime_error("PostgreSQL: cannot connect: " + std::string(PQerrorMessage(c.get())));
-  std::unique_ptr<PGresult, decltype(&PQclear)> r{PQexec(c.get(), sql.c_str()), &PQclear};
-  if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
-    throw std::runtime_error("PostgreSQL: " + sql + ": " + PQerrorMessage(c.get()));
+  pg_connection(url).exec(sql);
 }
 
 pg_schema::pg_schema(const std::string& base_url, const std::string& name)

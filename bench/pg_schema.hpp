@@ -2,11 +2,26 @@
 // dropped (with everything the clients made in it) after the child is gone.
 #pragma once
 
+#include <memory>
 #include <string>
+
+struct pg_conn;
 
 namespace bench {
 
-/// Runs `sql` (statements without results) on a connection of its own to
+/// One libpq connection (for timing statements without the connect).
+class pg_connection {
+public:
+  /// Connects to `url`; throws std::runtime_error.
+  explicit pg_connection(const std::string& url);
+  /// Runs `sql` (results are dropped); throws std::runtime_error.
+  void exec(const std::string& sql);
+
+private:
+  std::unique_ptr<pg_conn, void (*)(pg_conn*)> conn_;
+};
+
+/// Runs `sql` (results are dropped) on a connection of its own to
 /// `url`; returns once committed; throws std::runtime_error.
 void pg_exec(const std::string& url, const std::string& sql);
 

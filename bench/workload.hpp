@@ -114,6 +114,7 @@ run_result reconnect(session& s);
 run_result mesh(session& s);
 run_result drain(session& s);
 run_result discovery(session& s);
+run_result publish(session& s);
 
 run_result zmq_pair(const run_spec& spec);
 run_result zmq_fanout(const run_spec& spec);

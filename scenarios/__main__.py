@@ -17,7 +17,8 @@ from scenarios.harness import Mesh, Store
 
 ALL = ["one_to_one", "one_to_one_for_many", "one_to_many", "many_to_many",
        "producer_consumer", "offline_delivery", "listener_crash", "sender_restart",
-       "churn", "subscribe_unsubscribe", "big_payload", "both_restart", "store_outage"]
+       "churn", "subscribe_unsubscribe", "big_payload", "both_restart", "store_outage",
+       "publish_from_sql"]
 
 
 def describe(name: str) -> str:
