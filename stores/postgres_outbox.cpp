@@ -63,8 +63,11 @@ BEGIN
                 USING ERRCODE = '22023';
         END IF;
     END LOOP;
-    INSERT INTO %1$I.liner_outbox (topic, payload, options)
-        VALUES (topic, payload, options - 'namespace') RETURNING id INTO new_id;
+    -- nextval, not RETURNING: publishing needs INSERT on the table and
+    -- USAGE on its sequence, not SELECT (docs/publish-from-sql.md).
+    new_id := nextval(%3$L);
+    INSERT INTO %1$I.liner_outbox (id, topic, payload, options)
+        VALUES (new_id, topic, payload, options - 'namespace');
     PERFORM pg_notify(left('liner:' || %2$L, 63),
                       json_build_object('schema', %2$L, 'op', 'PUBLISH')::text);
     RETURN new_id;
@@ -74,7 +77,7 @@ CREATE OR REPLACE FUNCTION %1$I.liner_publish(topic TEXT, payload TEXT, options 
 RETURNS BIGINT LANGUAGE sql AS $fn$
     SELECT %1$I.liner_publish(topic, convert_to(payload, 'UTF8'), options)
 $fn$;
-$f$, current_schema(), current_schema());
+$f$, current_schema(), current_schema(), quote_ident(current_schema()) || '.liner_outbox_id_seq');
 END
 $do$;
 

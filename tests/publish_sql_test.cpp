@@ -6,7 +6,9 @@
 // schema, clients in this process listening on 127.0.0.1.
 #include <gtest/gtest.h>
 
+#include <libpq-fe.h>
 #include <pqxx/pqxx>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -228,6 +230,46 @@ TEST_F(publish_sql_test, bad_arguments_are_refused_and_nothing_is_published) {
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("unknown option \"bogus\""), std::string::npos) << e.what();
   }
+}
+
+// A role that may only publish (INSERT on the outbox, USAGE on its
+// sequence, as docs/publish-from-sql.md grants) publishes through both
+// functions; it needs no SELECT on the outbox.
+TEST_F(publish_sql_test, a_role_with_insert_only_publishes) {
+  if (db->scalar("SELECT count(*) FROM pg_roles WHERE rolname = current_user "
+                 "AND (rolsuper OR rolcreaterole)") != 1)
+    GTEST_SKIP() << "the test role may not create roles";
+  auto r = running("r", "news");
+  ASSERT_TRUE(r);
+  auto role = "liner_publisher_" + std::to_string(::getpid());
+  auto schema = db->text("SELECT current_schema()");
+  db->exec("CREATE ROLE " + role + " LOGIN PASSWORD 'pw'");
+  struct drop_role {
+    test_database& db;
+    std::string role;
+    ~drop_role() {
+      try {
+        db.exec("DROP OWNED BY " + role + "; DROP ROLE " + role);
+      } catch (...) {
+      }
+    }
+  } cleanup{*db, role};
+  db->exec("GRANT USAGE ON SCHEMA \"" + schema + "\", liner TO " + role + "; GRANT INSERT ON "
+           "liner_outbox TO " + role + "; GRANT USAGE ON SEQUENCE liner_outbox_id_seq TO " + role);
+  // The URL's user and password are overridden by later keywords (libpq's
+  // own rule with expand_dbname), not by editing the URL.
+  auto url = db->location();
+  const char* keys[] = {"dbname", "user", "password", nullptr};
+  const char* values[] = {url.c_str(), role.c_str(), "pw", nullptr};
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn{PQconnectdbParams(keys, values, 1), &PQfinish};
+  ASSERT_EQ(PQstatus(conn.get()), CONNECTION_OK) << PQerrorMessage(conn.get());
+  for (const char* sql : {"SELECT liner.publish('news', 'by dispatcher')",
+                          "SELECT liner_publish('news', 'by mesh function')"}) {
+    std::unique_ptr<PGresult, decltype(&PQclear)> res{PQexec(conn.get(), sql), &PQclear};
+    EXPECT_EQ(PQresultStatus(res.get()), PGRES_TUPLES_OK) << sql << ": " << PQerrorMessage(conn.get());
+  }
+  ASSERT_TRUE(r->in.wait_for_data("by dispatcher"));
+  ASSERT_TRUE(r->in.wait_for_data("by mesh function"));
 }
 
 // Nobody listens to the topic yet: the row waits in the outbox (it is not
