@@ -43,8 +43,9 @@ std::string limit_text() {
 } // namespace
 
 acceptor::acceptor(int listen_fd, caf::actor_addr listener,
-                   std::shared_ptr<std::atomic<std::size_t>> open)
+                   std::shared_ptr<std::atomic<std::size_t>> open, std::string owner)
   : listen_fd_(listen_fd), listener_(std::move(listener)), open_(std::move(open)),
+    owner_(std::move(owner)),
     backoff_(defaults::accept_backoff_first) {
   thread_ = std::thread([this] { run(); });
 }
@@ -72,12 +73,12 @@ void acceptor::admit(int fd) {
     if (!lobby_.evict_oldest()) {
       ::close(fd);
       if (auto n = refusals_.count())
-        LINER_LOG_ERROR("listener refused " + std::to_string(n) + " connection(s): "
+        log::warn(owner_, "listener refused " + std::to_string(n) + " connection(s): "
                         + limit_text() + " and every one has spoken");
       return;
     }
     if (auto n = evictions_.count())
-      LINER_LOG_ERROR("listener closed " + std::to_string(n)
+      log::warn(owner_, "listener closed " + std::to_string(n)
                       + " connection(s) that had sent nothing, to make room for newer ones: "
                       + limit_text());
   }
@@ -98,7 +99,7 @@ void acceptor::accept_waiting() {
     if (out_of_resources(err)) {
       // The socket stays readable: wait before trying again, do not spin.
       if (backoff_ == defaults::accept_backoff_first)
-        LINER_LOG_ERROR(std::string("listener cannot accept connections: ") + std::strerror(err)
+        log::warn(owner_, std::string("listener cannot accept connections: ") + std::strerror(err)
                         + "; accepting pauses until it can");
       accept_again_ = lobby::clock_type::now() + backoff_;
       backoff_ = std::min(backoff_ * 2, defaults::accept_backoff_max);
@@ -124,7 +125,7 @@ void acceptor::run() {
     if (::poll(fds.data(), fds.size(), static_cast<int>(timeout.count())) < 0) {
       if (errno == EINTR)
         continue;
-      LINER_LOG_ERROR(std::string("acceptor: poll: ") + std::strerror(errno));
+      log::error(owner_, std::string("acceptor: poll: ") + std::strerror(errno));
       return;
     }
     if (fds[0].revents & POLLIN)
@@ -132,7 +133,7 @@ void acceptor::run() {
     auto expired = lobby_.sweep(fds.data() + 2, lobby::clock_type::now(),
                                 [this](int fd, auto deadline) { hand_off(fd, deadline); });
     if (auto n = expired ? expiries_.count(expired) : 0)
-      LINER_LOG_ERROR("closed " + std::to_string(n) + " inbound connection(s): no byte within "
+      log::warn(owner_, "closed " + std::to_string(n) + " inbound connection(s): no byte within "
                       + std::to_string(knobs::first_frame_timeout().count()) + " ms");
     if (fds[1].revents & POLLIN)
       accept_waiting();

@@ -31,7 +31,9 @@ public:
   /// Takes ownership of `listen_fd` (closed by the destructor). `open`
   /// counts the connections the listener holds: the acceptor adds one per
   /// handed-off socket, the listener takes one off per closed connection.
-  acceptor(int listen_fd, caf::actor_addr listener, std::shared_ptr<std::atomic<std::size_t>> open);
+  /// `owner` names the client in log lines.
+  acceptor(int listen_fd, caf::actor_addr listener, std::shared_ptr<std::atomic<std::size_t>> open,
+           std::string owner);
   /// Stops the thread, waits for it and closes the listening socket.
   ~acceptor();
   acceptor(const acceptor&) = delete;
@@ -50,6 +52,7 @@ private:
   wake_pipe wake_{"acceptor"}; // the destructor wakes the thread to end it
   caf::actor_addr listener_;
   std::shared_ptr<std::atomic<std::size_t>> open_;
+  std::string owner_;
   lobby lobby_; // only the thread touches it
   std::chrono::milliseconds backoff_;
   lobby::clock_type::time_point accept_again_{}; // out of descriptors: not before then

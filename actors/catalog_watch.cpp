@@ -20,8 +20,9 @@
 namespace liner {
 
 catalog_watch::catalog_watch(catalog_feed_opener open, internal_client_actor client,
-                             relay_function relay)
-  : open_(std::move(open)), client_(std::move(client)), relay_(std::move(relay)) {
+                             std::string owner, relay_function relay)
+  : open_(std::move(open)), client_(std::move(client)), owner_(std::move(owner)),
+    relay_(std::move(relay)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -37,11 +38,11 @@ void catalog_watch::run() {
     try {
       feed = open_(std::chrono::steady_clock::now() + knobs::store_timeout());
       if (down_)
-        LINER_LOG_ERROR("catalog feed: listening for catalog changes again");
+        log::info(owner_, "catalog feed: listening for catalog changes again");
       down_ = false;
     } catch (const std::exception& e) {
       if (!down_)
-        LINER_LOG_ERROR(std::string("catalog feed: cannot listen for catalog changes (")
+        log::warn(owner_, std::string("catalog feed: cannot listen for catalog changes (")
                         + e.what() + "); refreshing cached topics every "
                         + std::to_string(defaults::catalog_poll_period.count())
                         + " ms until it can");
@@ -67,7 +68,7 @@ bool catalog_watch::listen(catalog_feed& feed) {
   try {
     relay(feed); // what was published while nobody listened
   } catch (const std::exception& e) {
-    LINER_LOG_ERROR(std::string("catalog feed: ") + e.what());
+    log::warn(owner_, std::string("catalog feed: ") + e.what());
     down_ = true;
     return false;
   }
@@ -78,7 +79,7 @@ bool catalog_watch::listen(catalog_feed& feed) {
     if (n < 0) {
       if (errno == EINTR)
         continue;
-      LINER_LOG_ERROR(std::string("catalog feed: poll failed: ") + std::strerror(errno));
+      log::error(owner_, std::string("catalog feed: poll failed: ") + std::strerror(errno));
       return stopped_within(defaults::catalog_poll_period);
     }
     if (fds[1].revents != 0)
@@ -91,7 +92,7 @@ bool catalog_watch::listen(catalog_feed& feed) {
       if (published || (backlog_ && catalog_changed)) // a new listener may take the backlog
         relay(feed);
     } catch (const std::exception& e) {
-      LINER_LOG_ERROR(std::string("catalog feed: ") + e.what());
+      log::warn(owner_, std::string("catalog feed: ") + e.what());
       down_ = true;
       return false;
     }

@@ -33,8 +33,9 @@ public:
   /// returns the ids of those now safely on their way.
   using relay_function = std::function<std::vector<int64_t>(const std::vector<outbox_row>&)>;
   /// Starts the thread; `client` receives msg::catalog_changes; `relay`
-  /// (may be empty) relays published rows.
-  catalog_watch(catalog_feed_opener open, internal_client_actor client, relay_function relay = {});
+  /// (may be empty) relays published rows; `owner` names the client in log lines.
+  catalog_watch(catalog_feed_opener open, internal_client_actor client, std::string owner,
+                relay_function relay = {});
   /// Stops the thread (at most a store timeout if it is connecting) and waits for it.
   ~catalog_watch();
   catalog_watch(const catalog_watch&) = delete;
@@ -54,6 +55,7 @@ private:
 
   catalog_feed_opener open_;
   internal_client_actor client_;
+  std::string owner_;
   relay_function relay_;
   bool backlog_ = false; // rows stayed in the outbox after the last relay
   wake_pipe wake_{"catalog watch"}; // the destructor wakes the thread to end it

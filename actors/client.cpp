@@ -68,6 +68,7 @@ std::string trim(const std::string& s) {
 // under the mutex; a success after a success (every send in a stream of
 // them) only reads the atomic code.
 struct Client::last_error_slot {
+  std::string who; // the client's unique name, for log lines
   mutable std::mutex mutex;
   std::atomic<error_code> code{error_code::ok};
   std::string message;
@@ -87,7 +88,7 @@ struct Client::last_error_slot {
     std::lock_guard<std::mutex> guard{mutex};
     code.store(e.code);
     message = e.message;
-    LINER_LOG_ERROR(message);
+    log::error(who, message);
     return false;
   }
 
@@ -104,6 +105,7 @@ struct Client::last_error_slot {
 
 Client::Client(std::shared_ptr<client_core> core)
   : core_(std::move(core)), error_(std::make_unique<last_error_slot>()) {
+  error_->who = core_->unique_name();
 }
 
 error_code Client::last_create_error() {

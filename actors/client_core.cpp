@@ -212,7 +212,7 @@ result<void> client_core::subscribe(const std::string& topic) {
     return fail(error_code::internal_topic, "you can't subscribe on internal channel topic");
   auto key = store(req::subscribe{topic});
   if (!key) {
-    LINER_LOG_ERROR("subscribe " + topic + ": " + key.error().message);
+    log::error(unique_name_, "subscribe " + topic + ": " + key.error().message);
     return fail(error_code::store, "subscribe failed"); // liner's text
   }
   topics_->add_subscription(topic, *key);
@@ -231,7 +231,7 @@ result<void> client_core::unsubscribe(const std::string& topic) {
     return fail(error_code::internal_topic, "you can't unsubscribe on internal channel topic");
   auto done = store(req::unregister_topic{topic});
   if (!done) {
-    LINER_LOG_ERROR("unsubscribe " + topic + ": " + done.error().message);
+    log::error(unique_name_, "unsubscribe " + topic + ": " + done.error().message);
     return fail(error_code::store, "unsubscribe failed"); // liner's text
   }
   if (auto key = topics_->remove_subscription(topic))
@@ -381,8 +381,36 @@ void client_core::set_status_callback(status_callback cb) {
   status_cb_ = cb ? std::make_shared<status_callback>(std::move(cb)) : nullptr;
 }
 
+namespace {
+
+// The log line for a status event that reports a failure (nullopt for the
+// peer events): the cause (what repeats count against) and the text.
+std::optional<std::pair<std::string, std::string>>
+failure_line(status_kind kind, const std::string& topic, const std::string& peer,
+             const std::string& message) {
+  auto about = peer.empty() ? "topic '" + topic + "'" : "'" + peer + "'";
+  switch (kind) {
+    case status_kind::sender_route_lost:
+      return std::pair{"route lost: " + about, "route to " + about + " lost: " + message};
+    case status_kind::sender_store_error:
+      return std::pair{"store (sender)", "store error while sending: " + message};
+    case status_kind::sender_send_error:
+      return std::pair{"send failed: " + about, "send to " + about + " failed: " + message};
+    case status_kind::listener_store_error:
+      return std::pair{"store (listener)", "store error while receiving: " + message};
+    case status_kind::sender_busy:
+      return std::pair{"busy: " + about, "route to " + about + " is full (BUSY): " + message};
+    default:
+      return std::nullopt;
+  }
+}
+
+} // namespace
+
 void client_core::emit_status(status_kind kind, const std::string& topic, const std::string& peer,
                               const std::string& message) {
+  if (auto line = failure_line(kind, topic, peer, message))
+    failures_.failed(unique_name_, line->first, line->second);
   std::shared_ptr<status_callback> cb;
   {
     std::lock_guard<std::mutex> guard{status_mutex_};
@@ -394,7 +422,7 @@ void client_core::emit_status(status_kind kind, const std::string& topic, const 
   try {
     (*cb)(kind, topic, peer, message); // never under one of our locks
   } catch (...) {
-    LINER_LOG_ERROR("status callback threw");
+    log::error(unique_name_, "status callback threw");
   }
 }
 

@@ -35,6 +35,7 @@
 #include "actors/store_actor.hpp"
 #include "actors/topic_table.hpp"
 #include "runtime/auth.hpp"
+#include "runtime/log.hpp"
 #include "runtime/tls.hpp"
 #include "runtime/result.hpp"
 
@@ -188,6 +189,9 @@ private:
   // -- status callback (under status_mutex_; called without it) ----------------------------------
   std::mutex status_mutex_;
   std::shared_ptr<status_callback> status_cb_;
+  // Failures reported as status events are logged at warn too (once per
+  // cause, then a summary), callback or not.
+  log::failure_log failures_;
 };
 
 } // namespace liner

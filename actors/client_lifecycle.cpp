@@ -86,7 +86,7 @@ result<void> client_core::run(receive_callback on_receive) {
   listener_ = spawn_listener_actor(system(),
                                    {delivery_, batches, credit, open, auth_, unique_name_, tls_});
   try {
-    acceptor_ = std::make_unique<acceptor>(fd, listener_.address(), open);
+    acceptor_ = std::make_unique<acceptor>(fd, listener_.address(), open, unique_name_);
   } catch (const std::exception& e) {
     close(fd);
     store(req::leave_catalog{{topic_}, localhost_});
@@ -117,12 +117,12 @@ result<void> client_core::run(receive_callback on_receive) {
     try {
       std::weak_ptr<client_core> weak = shared_from_this();
       catalog_watch_ = std::make_unique<catalog_watch>(
-        catalog_feed_, client_actor_, [weak](const std::vector<outbox_row>& rows) {
+        catalog_feed_, client_actor_, unique_name_, [weak](const std::vector<outbox_row>& rows) {
           auto core = weak.lock();
           return core ? core->relay_published(rows) : std::vector<int64_t>{};
         });
     } catch (const std::exception& e) { // no pipe: peers' announcements still reach us
-      LINER_LOG_ERROR(std::string("run: no catalog feed: ") + e.what());
+      log::warn(unique_name_, std::string("run: no catalog feed: ") + e.what());
     }
   }
   announce({"client_connected", unique_name_, topic_, *published}, false);
@@ -140,7 +140,7 @@ result<void> client_core::stop() {
   topics.push_back(topic_);
   topics.push_back(internal_channel_topic);
   if (auto left = store(req::leave_catalog{topics, localhost_}); !left)
-    LINER_LOG_ERROR("stop: " + left.error().message);
+    log::warn(unique_name_, "stop: " + left.error().message);
   announce({"client_disconnected", unique_name_, topic_, ""}, false);
   running_ = false;
   // What we listen to stays: frames already read are still delivered (and
@@ -151,6 +151,7 @@ result<void> client_core::stop() {
     published_.reset();
   }
   stop_actors();
+  failures_.flush(unique_name_); // the repeats not summed up yet
   return {};
 }
 

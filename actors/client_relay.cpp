@@ -98,7 +98,7 @@ std::vector<int64_t> client_core::relay_published(const std::vector<outbox_row>&
   std::set<route_state*> unsaved;
   for (auto& [raw, entry] : last)
     if (auto saved = wait_saved(entry.first, entry.second); !saved) {
-      LINER_LOG_ERROR("relaying the outbox to " + entry.first->listener_name + ": "
+      log::warn(unique_name_, "relaying the outbox to " + entry.first->listener_name + ": "
                       + saved.error().message);
       unsaved.insert(raw);
     }

@@ -19,12 +19,12 @@ void control_channel::announce(const internal_event& ev, bool alo,
                                const std::optional<std::string>& own_addr) {
   auto peers = call_store(sys_, store_, req::topic_directory{internal_channel_topic});
   if (!peers) {
-    LINER_LOG_ERROR("emit " + ev.event + ": " + peers.error().message);
+    log::warn(unique_name_, "emit " + ev.event + ": " + peers.error().message);
     return;
   }
   auto key = routes_.topic_key(internal_channel_topic);
   if (!key) {
-    LINER_LOG_ERROR("emit " + ev.event + ": " + key.error().message);
+    log::warn(unique_name_, "emit " + ev.event + ": " + key.error().message);
     return;
   }
   auto json = ev.to_json();
@@ -89,8 +89,8 @@ void control_channel::on_catalog_changes(const std::vector<catalog_change>& chan
     auto r = routes_.refresh(t);
     if (!r) {
       if (!refresh_failing_)
-        LINER_LOG_ERROR("catalog change: refreshing '" + t + "': " + r.error().message
-                        + " (logged once until a refresh works again)");
+        log::warn(unique_name_, "catalog change: refreshing '" + t + "': " + r.error().message
+                                   + " (logged once until a refresh works again)");
       refresh_failing_ = true;
       break;
     }

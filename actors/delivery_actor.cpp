@@ -270,7 +270,7 @@ private:
         if (ev && event_from_sender(*ev, s, b.stream))
           self_->send(ctx_.client, msg::peer_event{std::move(*ev)});
         else if (ev)
-          LINER_LOG_ERROR("ignored an internal-channel event of client '" + ev->client
+          log::warn(ctx_.unique_name, "ignored an internal-channel event of client '" + ev->client
                           + "' sent with connection key " + std::to_string(ck)
                           + ", which belongs to another sender");
         continue;
@@ -283,9 +283,9 @@ private:
       try {
         ctx_.on_receive(to->second, from, data, size);
       } catch (const std::exception& e) {
-        LINER_LOG_ERROR(std::string("receive callback threw: ") + e.what());
+        log::error(ctx_.unique_name, std::string("receive callback threw: ") + e.what());
       } catch (...) {
-        LINER_LOG_ERROR("receive callback threw");
+        log::error(ctx_.unique_name, "receive callback threw");
       }
     }
     acknowledge(b, touched);

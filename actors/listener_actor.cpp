@@ -58,6 +58,9 @@ struct listener_state {
   std::shared_ptr<const auth::secret> secret; // null: no authentication
   std::shared_ptr<const tls::context> tls;    // null: plain TCP
   std::string own_name;
+  // A hostile peer can make thousands of bad connections: one line per
+  // reason, then a summary.
+  std::unique_ptr<log::failure_log> drops = std::make_unique<log::failure_log>();
   std::unordered_map<connection_handle, inbound> streams;
   uint64_t next_stream = 1;
   byte_buffer scratch; // an ack frame on its way to a socket
@@ -87,7 +90,8 @@ void forget(listener_broker* self, connection_handle hdl, bool close) {
 }
 
 void drop(listener_broker* self, connection_handle hdl, const std::string& why) {
-  LINER_LOG_ERROR("closed an inbound connection: " + why);
+  auto& st = self->state;
+  st.drops->failed(st.own_name, why, "closed an inbound connection: " + why);
   forget(self, hdl, true);
 }
 

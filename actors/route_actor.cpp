@@ -121,7 +121,7 @@ void lose_stream(route_broker* self, const std::string& why, bool refused) {
 // that) and goes on as after a lost one.
 void drop_stream(route_broker* self, const std::string& why, bool log = true) {
   if (log)
-    LINER_LOG_ERROR(why);
+    log::warn(self->state.ctx.own_name, why);
   close_stream(self);
   lose_stream(self, why, false);
 }
@@ -166,7 +166,7 @@ void apply_ack(route_broker* self, uint64_t number, const char* source) {
   auto top_id = route->apply_ack(number);
   if (!top_id) {
     if (std::exchange(self->state.refused_ack, number) != number)
-      LINER_LOG_ERROR("ignored an ack (" + std::string(source) + ") for message "
+      log::warn(self->state.ctx.own_name, "ignored an ack (" + std::string(source) + ") for message "
                     + std::to_string(number) + " on connection_key " + std::to_string(route->ck)
                     + " to " + route->addr() + ": no message above "
                     + std::to_string(route->written()) + " was ever sent on it");
@@ -550,7 +550,7 @@ void put(route_broker* self, const char* p, std::size_t n) {
   auto& buf = self->wr_buf(st.hdl);
   auto before = buf.size();
   if (!tls::seal(st.tls.get(), p, n, buf))
-    LINER_LOG_ERROR("TLS with " + st.ctx.route->addr() + ": " + st.tls->error());
+    log::warn(st.ctx.own_name, "TLS with " + st.ctx.route->addr() + ": " + st.tls->error());
   st.unsent += buf.size() - before;
 }
 

@@ -315,7 +315,7 @@ void router::follow(const std::string& name, const std::string& addr) {
   // catalog says (the peer registers its address before it announces it).
   auto listed = call_store(sys_, store_, req::listener_addresses{name});
   if (!listed || std::find(listed->begin(), listed->end(), addr) == listed->end()) {
-    LINER_LOG_ERROR("ignored client_connected of '" + name + "' at " + addr + ": "
+    log::warn(own_name_, "ignored client_connected of '" + name + "' at " + addr + ": "
                     + (listed ? "the catalog does not list that address for it"
                               : listed.error().message));
     caf::anon_send(route->actor(), msg::connect_atom::value);

@@ -36,7 +36,7 @@ public:
   void wake() {
     char b = 1;
     if (::write(fds_[1], &b, 1) < 0)
-      LINER_LOG_ERROR(who_ + ": cannot wake its thread: " + std::strerror(errno));
+      log::error(log::library, who_ + ": cannot wake its thread: " + std::strerror(errno));
   }
 
 private:

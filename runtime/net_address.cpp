@@ -23,8 +23,14 @@ bool split(const std::string& s, std::string& host, std::string& port) {
     return false;
   host = s.substr(0, colon);
   port = s.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+  // An IPv6 host is bracketed ("[::1]:0"); "::1:0" is refused, not guessed at.
+  if (!host.empty() && host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']')
+      return false;
     host = host.substr(1, host.size() - 2);
+  } else if (host.find_first_of(":[]") != std::string::npos) {
+    return false;
+  }
   if (host.empty() || port.find_first_not_of("0123456789") != std::string::npos
       || port.size() > 5 || std::stoul(port) > 65535)
     return false;

@@ -130,6 +130,10 @@ LINER_API int lnr_last_error_code(lnr_hClient client);
    is the reserved internal channel), LNR_ERR_INVALID_ARG or LNR_ERR_STORE; LNR_OK after a
    success. (liner-caf; liner has no such call.) */
 LINER_API int lnr_creation_error_code(void);
+/* The reason behind lnr_creation_error_code, as logged ("" after a success), e.g.
+   "could not create the client: connection to server at \"127.0.0.1\", port 1 failed: ...".
+   Valid until this thread's next lnr_new_client_*. (liner-caf; liner has no such call.) */
+LINER_API const char* lnr_creation_error_message(void);
 LINER_API const char* lnr_last_error_message(lnr_hClient client);
 /* This project's version (semver); see lnr_liner_version for liner's. */
 LINER_API const char* lnr_version(void);

@@ -1,5 +1,7 @@
 #include "arg_check.hpp"
 
+#include "runtime/log.hpp"
+
 namespace liner::capi {
 
 bool valid_utf8(const char* s) {
@@ -39,9 +41,14 @@ bool valid_utf8(const char* s) {
   return true;
 }
 
-error_code& creation_error() {
-  thread_local error_code code = error_code::ok;
-  return code;
+creation_outcome& creation_error() {
+  thread_local creation_outcome outcome;
+  return outcome;
+}
+
+void refuse_creation(error_code code, std::string_view who, const std::string& message) {
+  creation_error() = {code, message};
+  log::error(who.empty() ? log::library : who, message);
 }
 
 bool check_topic(client_entry& entry, const char* topic, const char* empty_message) {

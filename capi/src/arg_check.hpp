@@ -3,6 +3,9 @@
 // also becomes the client's last error (LNR_ERR_INVALID_ARG).
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include "handle_registry.hpp"
 
 namespace liner::capi {
@@ -18,8 +21,17 @@ bool valid_utf8(const char* s);
 /// On failure the entry records and logs why, and false is returned.
 bool check_topic(client_entry& entry, const char* topic, const char* empty_message);
 
-/// Why the last lnr_new_client_* on this thread returned NULL (LNR_OK after
-/// a success); lnr_creation_error_code answers it.
-error_code& creation_error();
+/// Why the last lnr_new_client_* on this thread returned NULL (LNR_OK and
+/// no text after a success); lnr_creation_error_code and
+/// lnr_creation_error_message answer it.
+struct creation_outcome {
+  error_code code = error_code::ok;
+  std::string message;
+};
+creation_outcome& creation_error();
+
+/// Records and logs (about the client `who` that was being made) why a
+/// constructor returns NULL.
+void refuse_creation(error_code code, std::string_view who, const std::string& message);
 
 } // namespace liner::capi

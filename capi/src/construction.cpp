@@ -17,30 +17,35 @@ struct named_arg {
   const char* value;
 };
 
+// The name of the client being made, for log lines (when it is one).
+std::string_view who_of(const char* unique_name) {
+  return unique_name && valid_utf8(unique_name) ? unique_name : log::library;
+}
+
 // liner's checks on constructor strings, in its order: all NULL checks, then
-// UTF-8, then emptiness. Logs the first failure and returns false.
+// UTF-8, then emptiness. Records and logs the first failure and returns false.
 template <std::size_t N>
 bool check_new_args(const named_arg (&args)[N]) {
-  creation_error() = error_code::invalid_arg; // until a client is made
+  auto who = who_of(args[0].value); // args[0] is unique_name
   for (auto& a : args)
     if (!a.value) {
-      LINER_LOG_ERROR(null_argument);
+      refuse_creation(error_code::invalid_arg, who, null_argument);
       return false;
     }
   for (auto& a : args)
     if (!valid_utf8(a.value)) {
-      LINER_LOG_ERROR(std::string(a.name) + " invalid UTF-8");
+      refuse_creation(error_code::invalid_arg, who, std::string(a.name) + " invalid UTF-8");
       return false;
     }
   for (auto& a : args)
     if (!*a.value) {
-      LINER_LOG_ERROR(std::string(a.name) + " empty");
+      refuse_creation(error_code::invalid_arg, who, std::string(a.name) + " empty");
       return false;
     }
   return true;
 }
 
-// One log line: libpq's messages span lines ("...failed: Connection
+// One line: libpq's messages span lines ("...failed: Connection
 // refused\n\tIs the server running...").
 std::string one_line(const std::string& text) {
   std::string out;
@@ -56,15 +61,17 @@ std::string one_line(const std::string& text) {
   return out;
 }
 
-lnr_hClient registered(std::unique_ptr<Client> client, const std::string& error) {
-  creation_error() = Client::last_create_error();
+lnr_hClient registered(std::unique_ptr<Client> client, const char* unique_name,
+                       const std::string& error) {
   if (!client) {
     // liner's own texts for receivers_json; otherwise liner is silent and we
     // say what failed (typically the store could not be opened).
     bool liner_text = error.rfind("receivers_json", 0) == 0 || error.rfind("seed_receivers", 0) == 0;
-    LINER_LOG_ERROR(liner_text ? error : "could not create the client: " + one_line(error));
+    refuse_creation(Client::last_create_error(), unique_name,
+                    liner_text ? error : "could not create the client: " + one_line(error));
     return nullptr;
   }
+  creation_error() = {};
   return registry::instance().add(std::move(client));
 }
 
@@ -79,8 +86,8 @@ lnr_hClient lnr_new_client_redis(const char* unique_name, const char* topic,
                        {"localhost", localhost},
                        {"store_path", redis_url}}))
     return nullptr;
-  creation_error() = error_code::store;
-  LINER_LOG_ERROR("Redis backend not built");
+  refuse_creation(error_code::store, unique_name,
+                  "the Redis store is not built into this library (use SQLite or PostgreSQL)");
   return nullptr;
 }
 
@@ -100,14 +107,13 @@ lnr_hClient lnr_new_client_sqlite(const char* unique_name, const char* topic,
   if (!receivers_json)
     receivers_json = "";
   if (!valid_utf8(receivers_json)) {
-    creation_error() = error_code::invalid_arg;
-    LINER_LOG_ERROR("receivers_json invalid UTF-8");
+    refuse_creation(error_code::invalid_arg, unique_name, "receivers_json invalid UTF-8");
     return nullptr;
   }
   std::string error;
   auto client = Client::create_sqlite(unique_name, topic, localhost, sqlite_path, receivers_json,
                                       &error);
-  return registered(std::move(client), error);
+  return registered(std::move(client), unique_name, error);
 }
 
 lnr_hClient lnr_new_client_postgres(const char* unique_name, const char* topic,
@@ -117,16 +123,16 @@ lnr_hClient lnr_new_client_postgres(const char* unique_name, const char* topic,
   if (!check_new_args({{"unique_name", unique_name}, {"topic", topic}, {"localhost", localhost}}))
     return nullptr;
   if (!postgres_url) {
-    LINER_LOG_ERROR(null_argument);
+    refuse_creation(error_code::invalid_arg, unique_name, null_argument);
     return nullptr;
   }
   if (!valid_utf8(postgres_url)) {
-    LINER_LOG_ERROR("postgres_url invalid UTF-8");
+    refuse_creation(error_code::invalid_arg, unique_name, "postgres_url invalid UTF-8");
     return nullptr;
   }
   std::string error;
   auto client = Client::create_postgres(unique_name, topic, localhost, postgres_url, &error);
-  return registered(std::move(client), error);
+  return registered(std::move(client), unique_name, error);
 }
 
 unsigned char lnr_postgres_enabled(void) {

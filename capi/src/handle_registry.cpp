@@ -37,7 +37,7 @@ void client_entry::reject(error_code code, const std::string& message) {
     rejection_.emplace(code, message);
     rejected_.store(true);
   }
-  LINER_LOG_ERROR(message);
+  log::error(client_->unique_name(), message);
 }
 
 void client_entry::clear_rejection() {
@@ -141,7 +141,7 @@ std::uintptr_t id_of(void* handle) {
 
 call registry::acquire(void* handle) {
   if (!handle) {
-    LINER_LOG_ERROR("client was not created");
+    log::error(log::library, "client was not created");
     return call{};
   }
   // An entry being deleted refuses the call (remove() may already have
@@ -159,7 +159,7 @@ call registry::acquire(void* handle) {
 
 bool registry::remove(void* handle) {
   if (!handle) {
-    LINER_LOG_ERROR("client was not created");
+    log::error(log::library, "client was not created");
     return false;
   }
   std::shared_ptr<client_entry> entry;
@@ -168,7 +168,7 @@ bool registry::remove(void* handle) {
     auto entries = entries_.get();
     auto it = entries->find(id_of(handle));
     if (it == entries->end()) {
-      LINER_LOG_ERROR("client already deleted or unknown");
+      log::error(log::library, "client already deleted or unknown");
       return false;
     }
     entry = it->second;

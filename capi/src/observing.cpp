@@ -45,7 +45,11 @@ int lnr_last_error_code(lnr_hClient client) {
 }
 
 int lnr_creation_error_code(void) {
-  return static_cast<int>(creation_error());
+  return static_cast<int>(creation_error().code);
+}
+
+const char* lnr_creation_error_message(void) {
+  return creation_error().message.c_str();
 }
 
 const char* lnr_last_error_message(lnr_hClient client) {

@@ -67,12 +67,18 @@ static void test_new_sqlite(backend* lite) {
   log_clear();
   CHECK(lnr_new_client_sqlite("n", "t", local, bad, NULL) == NULL);
   CHECK(log_count_containing(": could not create the client: ") == 1);
+  /* The reason is also there for the caller, on this thread. */
+  CHECK(lnr_creation_error_code() == LNR_ERR_STORE);
+  CHECK(strstr(lnr_creation_error_message(), "could not create the client: ") != NULL);
+  CHECK(strstr(lnr_creation_error_message(), "unable to open database file") != NULL);
   unlink(file);
 
   /* Accepted: multi-byte UTF-8, blank or empty receivers, a real seed. */
   lnr_hClient h = lnr_new_client_sqlite("n\xc3\xbc-\xe5\x90\x8d", "t\xf0\x9f\x93\xa6", local,
                                         path, "  \n ");
   CHECK(h != NULL);
+  CHECK(lnr_creation_error_code() == LNR_OK);
+  CHECK_STR(lnr_creation_error_message(), "");
   CHECK_TRUE(lnr_delete_client(h));
   h = lnr_new_client_sqlite("n", "t", local, path, "[]");
   CHECK(h != NULL);
@@ -95,8 +101,11 @@ static void test_new_sqlite(backend* lite) {
 static void test_new_redis(void) {
   const char* local = "127.0.0.1:0";
   const char* url = "redis://127.0.0.1/";
-  EXPECT_LOGGED(lnr_new_client_redis("n", "t", local, url), IS_NULL, "Redis backend not built");
-  EXPECT_LOGGED(lnr_new_client("n", "t", local, url), IS_NULL, "Redis backend not built");
+  const char* no_redis = "the Redis store is not built into this library (use SQLite or PostgreSQL)";
+  EXPECT_LOGGED(lnr_new_client_redis("n", "t", local, url), IS_NULL, no_redis);
+  EXPECT_LOGGED(lnr_new_client("n", "t", local, url), IS_NULL, no_redis);
+  CHECK(lnr_creation_error_code() == LNR_ERR_STORE);
+  CHECK_STR(lnr_creation_error_message(), no_redis);
   EXPECT_LOGGED(lnr_new_client_redis(NULL, "t", local, url), IS_NULL, "null pointer argument");
   EXPECT_LOGGED(lnr_new_client_redis("n", "t", local, NULL), IS_NULL, "null pointer argument");
   EXPECT_LOGGED(lnr_new_client_redis("", "t", local, url), IS_NULL, "unique_name empty");

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# libliner.so exports exactly the functions declared in liner.h (47 names:
+# libliner.so exports exactly the functions declared in liner.h (48 names:
 # liner 1.4.1's 34 plus liner-caf's lnr_liner_version, lnr_creation_error_code,
+# lnr_creation_error_message,
 # lnr_set_auth_secret, lnr_set_tls, lnr_set_durable and the inbound limits' four setters and
 # getters, and the send buffer's four), and
 # its SONAME is libliner.so.0.
@@ -14,8 +15,8 @@ want=$(grep -E '^LINER_API' "$header" | grep -oE '\blnr_[a-z_]+\(' | tr -d '(' |
 got=$(nm -D --defined-only "$lib" | awk '{print $NF}' | sort -u)
 
 status=0
-if [ "$(printf '%s\n' "$want" | wc -l)" -ne 47 ]; then
-  echo "expected 47 functions in $header, found:" >&2
+if [ "$(printf '%s\n' "$want" | wc -l)" -ne 48 ]; then
+  echo "expected 48 functions in $header, found:" >&2
   printf '%s\n' "$want" >&2
   status=1
 fi

@@ -41,8 +41,8 @@ int starts_with(const char* s, const char* prefix);
 /* -- log lines, captured through lnr_set_log_cb ------------------------------- */
 
 void log_capture_install(void);
-/* Number of captured lines ending in ": <message>" (the log format is
- * "Error <file>:<line>: <message>"). */
+/* Number of captured lines ending in ": <message>" (the hook's format is
+ * "<Level> <client name or liner>: <message>"). */
 int log_count(const char* message);
 /* Number of captured lines containing `text`. */
 int log_count_containing(const char* text);
