@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include "stores/pg_conninfo.hpp"
+
 #include <iostream>
 #include <memory>
 #include <stdexcept>
@@ -10,14 +12,9 @@ namespace bench {
 
 namespace {
 
-// Adds options=-csearch_path=<schema> to a libpq URL or key=value string
-// (the same rule as the tests' url_with_schema).
+// The URL with search_path set to `schema` (libpq parses and rewrites it).
 std::string url_with_schema(const std::string& url, const std::string& schema) {
-  bool uri = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
-  if (uri)
-    return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D"
-           + schema;
-  return url + " options='-csearch_path=" + schema + "'";
+  return liner::pg::with_server_option(url, "-csearch_path=" + schema);
 }
 
 } // namespace

@@ -2,6 +2,8 @@
 // PostgreSQL server (a fresh schema per test).
 #include <gtest/gtest.h>
 
+#include <libpq-fe.h>
+
 #include <limits>
 
 #include "runtime/frame_codec.hpp"
@@ -418,26 +420,35 @@ TEST(sqlite_store, memory_database_works) {
   EXPECT_EQ(s->get_addresses_of_topic("t"), std::vector<std::string>{"h:1"});
 }
 
-// The parts of the test server's URL (postgresql://user:pass@host:port/db).
+// The parts of the test server's URL, as libpq parses it.
 struct url_parts {
   std::string user, pass, host, port, dbname;
 };
 
 url_parts parse_test_url() {
-  auto url = liner::test::postgres_url();
-  auto rest = url.substr(url.find("://") + 3);
-  auto at = rest.find('@');
-  auto userinfo = rest.substr(0, at);
-  auto hostport = rest.substr(at + 1, rest.find('/') - at - 1);
-  auto db = rest.substr(rest.find('/') + 1);
-  return {userinfo.substr(0, userinfo.find(':')), userinfo.substr(userinfo.find(':') + 1),
-          hostport.substr(0, hostport.find(':')), hostport.substr(hostport.find(':') + 1),
-          db.substr(0, db.find('?'))};
+  char* error = nullptr;
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options{
+    PQconninfoParse(liner::test::postgres_url().c_str(), &error), &PQconninfoFree};
+  PQfreemem(error);
+  url_parts p;
+  for (auto* o = options.get(); o && o->keyword; ++o) {
+    std::string key = o->keyword, value = o->val ? o->val : "";
+    if (key == "user")
+      p.user = value;
+    else if (key == "password")
+      p.pass = value;
+    else if (key == "host")
+      p.host = value;
+    else if (key == "port")
+      p.port = value;
+    else if (key == "dbname")
+      p.dbname = value;
+  }
+  return p;
 }
 
-std::string schema_of(const test_database& db) {
-  auto url = db.location();
-  return url.substr(url.find("search_path%3D") + 14);
+std::string schema_of(test_database& db) {
+  return db.text("SELECT current_schema()");
 }
 
 TEST(postgres_store, unreachable_server_is_a_clear_error) {

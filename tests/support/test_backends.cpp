@@ -1,5 +1,7 @@
 #include "support/test_backends.hpp"
 
+#include "stores/pg_conninfo.hpp"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -35,14 +37,7 @@ std::string postgres_url() {
 }
 
 std::string url_with_option(const std::string& url, const std::string& option) {
-  bool uri = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
-  if (uri) {
-    std::string encoded;
-    for (char c : option)
-      encoded += c == '=' ? std::string("%3D") : std::string(1, c);
-    return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=" + encoded;
-  }
-  return url + " options='" + option + "'";
+  return pg::with_server_option(url, option);
 }
 
 std::string url_with_schema(const std::string& url, const std::string& schema) {
