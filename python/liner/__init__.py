@@ -61,6 +61,7 @@ from .errors import (
     SelfTopicError,
     StartupError,
     StoreError,
+    code_name,
     error_for,
 )
 from .knobs import (
@@ -82,7 +83,7 @@ from .knobs import (
     set_send_timeout_ms,
     version,
 )
-from .log import set_log_callback
+from .log import set_log_callback, use_logging
 
 #: Version of this Python package.
 __version__ = "0.1.0"
@@ -116,6 +117,7 @@ __all__ = [
     "liner_version",
     "postgres_enabled",
     "set_log_callback",
+    "use_logging",
     "set_max_message_size",
     "get_max_message_size",
     "set_compress_threshold",

@@ -100,6 +100,8 @@ _PROTOTYPES: Dict[str, Tuple[Sequence[object], object]] = {
     "lnr_published_addr": ((_H,), c_char_p),
     # liner-caf only (liner 1.4.1's library lacks them: check Library.has)
     "lnr_creation_error_code": ((), c_int),
+    "lnr_creation_error_message": ((), c_char_p),
+    "lnr_stats_json": ((_H,), c_char_p),
     "lnr_set_auth_secret": ((_H, c_char_p), c_bool),
     "lnr_set_durable": ((_H, c_bool), c_bool),
     "lnr_set_tls": ((_H, c_char_p, c_char_p, c_char_p), c_bool),

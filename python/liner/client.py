@@ -9,9 +9,10 @@ use. See docs/python.md.
 from __future__ import annotations
 
 import ctypes
+import json
 import sys
 import threading
-from typing import Any, Callable, Iterator, List, Optional, Tuple, Type, TypeVar, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Type, TypeVar, Union
 
 from . import _callback_guard, _lib, _registry
 from ._inbox import Inbox, Message
@@ -162,7 +163,15 @@ class Client:
 
     def _attach(self, handle: Optional[int], error: str) -> None:
         if not handle:
-            raise ClientInitError(error)
+            # liner's text first; then the code and the reason, if this
+            # library tells them (liner 1.4.1's does not).
+            code: Optional[int] = None
+            reason = ""
+            if self._lib.has("lnr_creation_error_code"):
+                code = int(self._lib.fn.lnr_creation_error_code()) or None
+            if code is not None and self._lib.has("lnr_creation_error_message"):
+                reason = _dec(self._lib.fn.lnr_creation_error_message())
+            raise ClientInitError(error, code, reason)
         self._handle = handle
         _registry.track(self)
 
@@ -436,6 +445,18 @@ class Client:
         """The message of the last call's failure ("" on success)."""
         h = self._handle
         return "" if h is None else _dec(self._lib.fn.lnr_last_error_message(h))
+
+    def stats(self) -> Optional[Dict[str, Any]]:
+        """The client's counters as a dict (``lnr_stats_json``): messages
+        and bytes sent and delivered, BUSY refusals, at-least-once messages
+        waiting for an ack, store requests and their times, and one entry per
+        route (docs/c-api.md, "Metrics"). None for a closed client or a
+        library without counters (liner 1.4.1's)."""
+        h = self._live_handle()
+        if h is None or not self._lib.has("lnr_stats_json"):
+            return None
+        text = self._lib.fn.lnr_stats_json(h)
+        return None if text is None else json.loads(_dec(text))
 
     def last_error(self) -> Optional[LinerError]:
         """The last failure as an exception object (not raised), or None."""

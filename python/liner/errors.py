@@ -9,6 +9,12 @@ one-line message (``.message``); :func:`error_for` maps a code to its class.
 Exceptions for failed calls are raised only by clients created with
 ``strict=True``; without it, methods return ``False``/``None``/``-1`` exactly
 as liner's wrapper does.
+
+``str(error)`` starts with liner's text and adds the code and, where the
+library says more, the reason: ``you can't send_to because client not is
+running (ERR_NOT_RUNNING 1)``, ``error init postgres client, check
+postgres_url (ERR_STORE 7: could not create the client: connection to server
+at "127.0.0.1", port 1 failed: Connection refused ...)``.
 """
 from __future__ import annotations
 
@@ -45,6 +51,7 @@ __all__ = [
     "StartupError",
     "BusyError",
     "error_for",
+    "code_name",
 ]
 
 
@@ -55,17 +62,25 @@ class LinerError(Exception):
         code: the library's error code (``liner.ERR_*``), or ``None`` when the
             error does not come from a client's last error (library not found,
             client creation failed, client closed).
-        message: the message, as the library words it; ``str(error)`` is the
-            same text.
+        message: the message, as the library (or liner's wrapper) words it;
+            ``str(error)`` starts with it and adds the code and the reason.
+        reason: what the library says went wrong, when it says more than
+            ``message`` (e.g. why a constructor failed); "" otherwise.
     """
 
-    def __init__(self, message: str, code: Optional[int] = None) -> None:
+    def __init__(self, message: str, code: Optional[int] = None, reason: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.reason = reason
 
     def __str__(self) -> str:
-        return self.message
+        if self.code is None:
+            return self.message
+        detail = f"{code_name(self.code)} {self.code}"
+        if self.reason and self.reason != self.message:
+            detail += f": {self.reason}"
+        return f"{self.message} ({detail})"
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
@@ -76,8 +91,10 @@ class LibraryNotFoundError(LinerError, OSError):
 
 
 class ClientInitError(LinerError):
-    """A constructor got ``NULL`` from the library; the text is liner's
-    (e.g. ``error init sqlite client, check sqlite_path / receivers_json``)."""
+    """A constructor got ``NULL`` from the library. ``message`` is liner's
+    text (e.g. ``error init sqlite client, check sqlite_path /
+    receivers_json``); ``code`` and ``reason`` say why, when the library
+    tells (``lnr_creation_error_code`` / ``lnr_creation_error_message``)."""
 
 
 class ClientClosedError(LinerError):
@@ -142,6 +159,18 @@ _BY_CODE: Dict[int, Type[LinerError]] = {
     ERR_STARTUP: StartupError,
     ERR_BUSY: BusyError,
 }
+
+
+def code_name(code: int) -> str:
+    """``ERR_STORE`` for 7, ``OK`` for 0, ``code 42`` for one the package does
+    not know."""
+    from .constants import ErrorCode
+
+    try:
+        name = ErrorCode(code).name
+    except ValueError:
+        return f"code {code}"
+    return name if name == "OK" else "ERR_" + name
 
 
 def error_for(code: int, message: str) -> LinerError:

@@ -64,7 +64,7 @@ def main() -> int:
             try:
                 client.send_to(from_, data)
             except liner.LinerError as e:
-                say(f"error echo {e.code} {e}")
+                say(f"error echo {e.code} {e.message}")
         received[0] += 1
         if a.expect is not None and received[0] >= a.expect:
             done.set()
@@ -132,7 +132,7 @@ def serve(client: liner.Client, start) -> None:
             else:
                 say(f"err {liner.ERR_INVALID_ARG} unknown command: {words[0]}")
         except liner.LinerError as e:
-            say(f"err {e.code} {e}")
+            say(f"err {e.code} {e.message}")
 
 
 if __name__ == "__main__":

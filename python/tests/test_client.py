@@ -16,8 +16,11 @@ from support import Collector, Store, drop_schema, liner, postgres_base_url, wai
 def test_redis_constructor_raises_liners_exception() -> None:
     with pytest.raises(Exception) as e:
         liner.Client("name", "topic", "127.0.0.1:0", "redis://127.0.0.1/")
-    assert str(e.value) == "error init client, check redisPath"
-    assert type(e.value) is liner.ClientInitError and e.value.code is None
+    assert e.value.message == "error init client, check redisPath"
+    assert type(e.value) is liner.ClientInitError and e.value.code == liner.ERR_STORE
+    # liner's text, then the code and the reason
+    assert str(e.value) == ("error init client, check redisPath (ERR_STORE 7: the Redis store is "
+                            "not built into this library (use SQLite or PostgreSQL))")
 
 
 def test_constructor_failures_raise_liners_texts(tmp_path, monkeypatch) -> None:
@@ -29,19 +32,22 @@ def test_constructor_failures_raise_liners_texts(tmp_path, monkeypatch) -> None:
                  ("n", "t", "127.0.0.1:0", str(tmp_path / "no" / "such" / "dir.db"))]:
         with pytest.raises(Exception) as e:
             liner.Client.new_sqlite(*args)
-        assert str(e.value) == sqlite_text, args
+        assert str(e.value).startswith(sqlite_text + " (ERR_"), args
+        assert e.value.message == sqlite_text and e.value.reason, args
     with pytest.raises(Exception) as e:
         liner.Client.new_sqlite("n", "t", "127.0.0.1:0", str(tmp_path / "a.db"), "not json")
-    assert str(e.value) == sqlite_text
+    assert str(e.value).startswith(sqlite_text + " (ERR_INVALID_ARG 8: receivers_json parse error")
     with pytest.raises(Exception) as e:
         liner.Client.new_postgres("n", "t", "127.0.0.1:0", "postgresql://nobody@127.0.0.1:1/x")
-    assert str(e.value) == "error init postgres client, check postgres_url"
+    assert str(e.value).startswith("error init postgres client, check postgres_url (ERR_STORE 7: ")
+    assert "Connection refused" in str(e.value), str(e.value)
     # An empty URL means libpq's PG* variables: here they lead to port 1.
     monkeypatch.setenv("PGHOST", "127.0.0.1")
     monkeypatch.setenv("PGPORT", "1")
     with pytest.raises(Exception) as e:
         liner.Client.new_postgres("n", "t", "127.0.0.1:0", "")
-    assert str(e.value) == "error init postgres client, check postgres_url"
+    assert str(e.value).startswith("error init postgres client, check postgres_url (ERR_STORE 7: ")
+    assert "port 1" in str(e.value), str(e.value)
     with pytest.raises(TypeError):
         liner.Client.new_sqlite(None, "t", "127.0.0.1:0", str(tmp_path / "a.db"))  # type: ignore
 

@@ -91,7 +91,8 @@ def test_error_classes() -> None:
                       (8, liner.InvalidArgError), (9, liner.ClearWhileRunningError),
                       (10, liner.StartupError), (11, liner.BusyError)]:
         e = liner.error_for(code, "text")
-        assert type(e) is cls and e.code == code and e.message == "text" and str(e) == "text"
+        assert type(e) is cls and e.code == code and e.message == "text"
+        assert str(e) == f"text ({liner.code_name(code)} {code})"
         assert isinstance(e, liner.LinerError) and isinstance(e, Exception)
     assert type(liner.error_for(99, "x")) is liner.LinerError
     assert "code 0" in str(liner.error_for(0, ""))
@@ -163,8 +164,10 @@ def test_log_callback_gets_error_lines(sqlite_store) -> None:
 def test_log_callback_sees_constructor_failures(tmp_path, log_lines) -> None:
     with pytest.raises(Exception) as e:
         liner.Client("n", "t", "127.0.0.1:0", "redis://127.0.0.1")
-    assert str(e.value) == "error init client, check redisPath"
-    assert log_lines.wait_for(lambda items: any("Redis backend not built" in l for l in items))
+    assert str(e.value).startswith("error init client, check redisPath (ERR_STORE 7: ")
+    assert log_lines.wait_for(lambda items: any(
+        l == "Error n: the Redis store is not built into this library (use SQLite or PostgreSQL)"
+        for l in items))
     with pytest.raises(Exception):
         liner.Client.new_sqlite("", "t", "127.0.0.1:0", str(tmp_path / "x.db"))
     assert log_lines.wait_for(lambda items: any(l.endswith("unique_name empty") for l in items))

@@ -15,7 +15,8 @@ def test_strict_errors(store: Store) -> None:
     with pytest.raises(liner.NotRunningError) as e:
         s.send_to("R", b"x")
     assert e.value.code == liner.ERR_NOT_RUNNING
-    assert e.value.message == str(e.value) == "you can't send_to because client not is running"
+    assert e.value.message == "you can't send_to because client not is running"
+    assert str(e.value) == "you can't send_to because client not is running (ERR_NOT_RUNNING 1)"
     assert isinstance(e.value, liner.LinerError)
 
     assert s.run(Collector()) is True and r.run(Collector()) is True
@@ -82,7 +83,9 @@ def test_strict_constructor_errors(tmp_path) -> None:
     with pytest.raises(liner.ClientInitError) as e:
         liner.Client.new_sqlite("n", "t", "127.0.0.1:0", str(tmp_path / "no" / "x.db"),
                                 strict=True)
-    assert str(e.value) == "error init sqlite client, check sqlite_path / receivers_json"
+    assert str(e.value).startswith("error init sqlite client, check sqlite_path / receivers_json"
+                                   " (ERR_STORE 7: could not create the client: ")
+    assert "unable to open database file" in e.value.reason
     with pytest.raises(liner.ClientInitError):
         liner.Client("n", "t", "127.0.0.1:0", "redis://x", strict=True)
 
