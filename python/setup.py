@@ -7,7 +7,14 @@
 * else ``../build/lib/libliner.so.0`` next to this folder (the CMake build
   tree of the repository), if it exists.
 
-It is installed as ``liner/libliner.so.0`` (symlinks resolved). With
+It is installed as ``liner/libliner.so.0`` (symlinks resolved).
+
+Nothing is written into the source tree: the build folder (``build/``) and
+the metadata (``liner.egg-info/``) go to a temporary folder, removed when the
+build ends, unless given explicitly (``--build-base``, ``--egg-base``). So
+two installs at once from one checkout do not meet, and nothing stale from
+an earlier build is shipped. (Both names are git-ignored anyway,
+python/.gitignore.) With
 ``LINER_NO_BUNDLE=1``, or when no library is found, the package is pure
 Python and looks for the library at run time (``LINER_LIBRARY``, then the
 system loader). With a bundled library the wheel is tagged for this
@@ -15,16 +22,55 @@ platform (``py3-none-<platform>``).
 """
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Optional
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
+from setuptools.command.egg_info import egg_info
+
+try:
+    from setuptools.command.build import build
+except ImportError:  # setuptools < 62.4
+    from distutils.command.build import build  # type: ignore
 
 HERE = Path(__file__).resolve().parent
 BUNDLED_NAME = "libliner.so.0"
+
+
+_scratch: Optional[str] = None
+
+
+def scratch_dir() -> str:
+    """A temporary folder for this build's files, removed at exit."""
+    global _scratch
+    if _scratch is None:
+        _scratch = tempfile.mkdtemp(prefix="liner-build-")
+        atexit.register(shutil.rmtree, _scratch, True)
+    return _scratch
+
+
+class build_outside_the_tree(build):
+    """build, into a temporary folder unless ``--build-base`` is given."""
+
+    def finalize_options(self) -> None:
+        if self.build_base == "build":  # the default
+            self.build_base = os.path.join(scratch_dir(), "build")
+        super().finalize_options()
+
+
+class egg_info_outside_the_tree(egg_info):
+    """egg_info, into a temporary folder unless ``--egg-base`` is given
+    (pip's metadata step gives its own)."""
+
+    def finalize_options(self) -> None:
+        if self.egg_base is None:
+            self.egg_base = scratch_dir()
+        super().finalize_options()
 
 
 def library_to_bundle() -> Optional[Path]:
@@ -47,11 +93,12 @@ class build_py_with_library(build_py):
     """build_py, plus the C library copied into the package."""
 
     def run(self) -> None:
-        super().run()
         target_dir = Path(self.build_lib) / "liner"
-        # A stale copy from an earlier build must not be shipped.
-        for old in target_dir.glob("libliner.so*"):
-            old.unlink()
+        # Nothing from an earlier build may be shipped (with an explicit
+        # --build-base): not a module since removed, not an older library.
+        if target_dir.is_dir() and not target_dir.is_symlink():
+            shutil.rmtree(target_dir)
+        super().run()
         lib = library_to_bundle()
         if lib is None:
             self.announce("liner: no libliner.so to bundle; the package will look for "
@@ -62,7 +109,8 @@ class build_py_with_library(build_py):
         self.announce(f"liner: bundling {lib} as liner/{BUNDLED_NAME}", level=2)
 
 
-cmdclass = {"build_py": build_py_with_library}
+cmdclass = {"build": build_outside_the_tree, "egg_info": egg_info_outside_the_tree,
+            "build_py": build_py_with_library}
 
 try:
     from wheel.bdist_wheel import bdist_wheel

@@ -9,8 +9,12 @@ Where the library comes from (first match wins; see :func:`candidates`):
    ``pip install`` when the library was built, see ``setup.py``);
 4. the build tree, when the package runs from its source tree
    (``<repo>/build/lib``);
-5. the system loader: ``libliner.so.0``, ``libliner.so``, then
-   ``ctypes.util.find_library("liner")``.
+5. the system loader: ``libliner.so.0``, ``libliner.so`` (``LD_LIBRARY_PATH``,
+   the ``ldconfig`` cache, e.g. after ``cmake --install`` into ``/usr/local``
+   and ``ldconfig``), then ``ctypes.util.find_library("liner")``.
+
+A library found by the system loader is reported (``Library.path``,
+``liner.library_path()``) as the file the loader chose, not as the bare name.
 
 The library is loaded on first use, not at import, and stays loaded for the
 life of the process. ``argtypes``/``restype`` are set once per loaded library,
@@ -122,16 +126,48 @@ def null(cb_type: Any) -> Any:
     return cb_type()
 
 
+class _LinkMap(ctypes.Structure):
+    # The start of glibc's struct link_map (<link.h>): l_addr, l_name.
+    _fields_ = [("l_addr", c_void_p), ("l_name", c_char_p)]
+
+
+_RTLD_DI_LINKMAP = 2
+
+
+def _loaded_file(cdll: ctypes.CDLL) -> Optional[str]:
+    """The file the dynamic loader opened for ``cdll`` (``dlinfo``), or None
+    where that cannot be told."""
+    try:
+        dlinfo = ctypes.CDLL(None).dlinfo
+    except (OSError, AttributeError):
+        return None
+    dlinfo.argtypes = [c_void_p, c_int, c_void_p]
+    dlinfo.restype = c_int
+    link_map = ctypes.POINTER(_LinkMap)()
+    try:
+        if dlinfo(cdll._handle, _RTLD_DI_LINKMAP, ctypes.byref(link_map)) != 0:
+            return None
+        name = link_map.contents.l_name if link_map else None
+    except (OSError, ValueError):
+        return None
+    return os.fsdecode(name) if name else None
+
+
 class Library:
     """One loaded ``libliner``: the ``ctypes.CDLL`` with its prototypes set.
 
     ``lib.fn`` is the CDLL (``lib.fn.lnr_send_to(...)``); :meth:`has` tells
-    whether a symbol exists.
+    whether a symbol exists. ``path`` is the file loaded (for a bare name
+    such as ``libliner.so.0``, the file the system loader chose); ``name`` is
+    what was asked for.
     """
 
     def __init__(self, path: str) -> None:
+        self.name = path
         self.path = path
         self.fn = ctypes.CDLL(path)
+        if "/" not in path:
+            self.path = _loaded_file(self.fn) or path
         for name, (argtypes, restype) in _PROTOTYPES.items():
             try:
                 f = getattr(self.fn, name)

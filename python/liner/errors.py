@@ -77,7 +77,8 @@ class LinerError(Exception):
     def __str__(self) -> str:
         if self.code is None:
             return self.message
-        detail = f"{code_name(self.code)} {self.code}"
+        name = code_name(self.code)
+        detail = name if name == f"code {self.code}" else f"{name} {self.code}"
         if self.reason and self.reason != self.message:
             detail += f": {self.reason}"
         return f"{self.message} ({detail})"
@@ -179,5 +180,5 @@ def error_for(code: int, message: str) -> LinerError:
     saying why)."""
     cls = _BY_CODE.get(code, LinerError)
     if not message:
-        message = f"liner call failed (error code {code})"
+        message = "liner call failed"  # str() adds the code
     return cls(message, code)

@@ -13,43 +13,117 @@ from support import Collector, Store, drop_schema, liner, postgres_base_url, wai
 # -- construction ---------------------------------------------------------------------------
 
 
+def creation_reasons() -> None:
+    """Skips the rest of a test when the library cannot tell why a
+    constructor failed (the assertions before it, on liner's text, ran)."""
+    if not liner._lib.get().has("lnr_creation_error_message"):
+        pytest.skip("this libliner has no lnr_creation_error_message: constructor errors "
+                    "carry liner's text alone (the reason is only logged)")
+
+
 def test_redis_constructor_raises_liners_exception() -> None:
     with pytest.raises(Exception) as e:
         liner.Client("name", "topic", "127.0.0.1:0", "redis://127.0.0.1/")
+    assert type(e.value) is liner.ClientInitError
     assert e.value.message == "error init client, check redisPath"
-    assert type(e.value) is liner.ClientInitError and e.value.code == liner.ERR_STORE
+    assert str(e.value).startswith("error init client, check redisPath")
+    creation_reasons()
     # liner's text, then the code and the reason
+    assert e.value.code == liner.ERR_STORE and "Redis" in e.value.reason
     assert str(e.value) == ("error init client, check redisPath (ERR_STORE 7: the Redis store is "
                             "not built into this library (use SQLite or PostgreSQL))")
 
 
 def test_constructor_failures_raise_liners_texts(tmp_path, monkeypatch) -> None:
     sqlite_text = "error init sqlite client, check sqlite_path / receivers_json"
+    postgres_text = "error init postgres client, check postgres_url"
+    failures = []
     for args in [("", "t", "127.0.0.1:0", str(tmp_path / "a.db")),
                  ("n", "", "127.0.0.1:0", str(tmp_path / "a.db")),
                  ("n", "t", "", str(tmp_path / "a.db")),
                  ("n", "t", "127.0.0.1:0", ""),
-                 ("n", "t", "127.0.0.1:0", str(tmp_path / "no" / "such" / "dir.db"))]:
-        with pytest.raises(Exception) as e:
+                 ("n", "t", "127.0.0.1:0", str(tmp_path / "no" / "such" / "dir.db")),
+                 ("n", "t", "127.0.0.1:0", str(tmp_path / "a.db"), "not json")]:
+        with pytest.raises(liner.ClientInitError) as e:
             liner.Client.new_sqlite(*args)
-        assert str(e.value).startswith(sqlite_text + " (ERR_"), args
-        assert e.value.message == sqlite_text and e.value.reason, args
-    with pytest.raises(Exception) as e:
-        liner.Client.new_sqlite("n", "t", "127.0.0.1:0", str(tmp_path / "a.db"), "not json")
-    assert str(e.value).startswith(sqlite_text + " (ERR_INVALID_ARG 8: receivers_json parse error")
-    with pytest.raises(Exception) as e:
-        liner.Client.new_postgres("n", "t", "127.0.0.1:0", "postgresql://nobody@127.0.0.1:1/x")
-    assert str(e.value).startswith("error init postgres client, check postgres_url (ERR_STORE 7: ")
-    assert "Connection refused" in str(e.value), str(e.value)
+        assert str(e.value).startswith(sqlite_text) and e.value.message == sqlite_text, args
+        failures.append((args, e.value))
+    for url in ["postgresql://127.0.0.1:1/x", "postgresql://nobody@127.0.0.1:1/x"]:
+        with pytest.raises(liner.ClientInitError) as e:
+            liner.Client.new_postgres("n", "t", "127.0.0.1:0", url)
+        assert str(e.value).startswith(postgres_text) and e.value.message == postgres_text
+        failures.append((url, e.value))
     # An empty URL means libpq's PG* variables: here they lead to port 1.
     monkeypatch.setenv("PGHOST", "127.0.0.1")
     monkeypatch.setenv("PGPORT", "1")
-    with pytest.raises(Exception) as e:
+    with pytest.raises(liner.ClientInitError) as e:
         liner.Client.new_postgres("n", "t", "127.0.0.1:0", "")
-    assert str(e.value).startswith("error init postgres client, check postgres_url (ERR_STORE 7: ")
-    assert "port 1" in str(e.value), str(e.value)
+    assert str(e.value).startswith(postgres_text)
+    failures.append(("", e.value))
     with pytest.raises(TypeError):
         liner.Client.new_sqlite(None, "t", "127.0.0.1:0", str(tmp_path / "a.db"))  # type: ignore
+
+    creation_reasons()
+    for what, error in failures:
+        assert error.code is not None and error.reason, (what, str(error))
+        assert str(error) == f"{error.message} ({liner.code_name(error.code)} {error.code}: " \
+                             f"{error.reason})", (what, str(error))
+    by_what = {str(what): error for what, error in failures}
+    assert str(by_what[str(failures[0][0])]).startswith(sqlite_text + " (ERR_INVALID_ARG 8: ")
+    missing_dir = by_what[str(failures[4][0])]
+    assert missing_dir.code == liner.ERR_STORE and "unable to open database file" in str(missing_dir)
+    assert str(by_what[str(failures[5][0])]).startswith(
+        sqlite_text + " (ERR_INVALID_ARG 8: receivers_json parse error")
+    for url in ["postgresql://127.0.0.1:1/x", "postgresql://nobody@127.0.0.1:1/x"]:
+        text = str(by_what[url])
+        assert text.startswith(postgres_text + " (ERR_STORE 7: "), text
+        assert "Connection refused" in text and "port 1" in text, text
+    assert "port 1" in str(by_what[""]) and "Connection refused" in str(by_what[""])
+
+
+def test_constructor_errors_without_the_creation_functions(tmp_path, monkeypatch) -> None:
+    # A library without lnr_creation_error_* (liner 1.4.1's): liner's text
+    # alone, exactly; with the code but not the message: the code.
+    lib = liner._lib.get()
+    real_has = type(lib).has
+    hidden = {"lnr_creation_error_code", "lnr_creation_error_message"}
+    monkeypatch.setattr(type(lib), "has", lambda self, name: name not in hidden
+                        and real_has(self, name))
+    bad = str(tmp_path / "no" / "x.db")
+    with pytest.raises(liner.ClientInitError) as e:
+        liner.Client.new_sqlite("n", "t", "127.0.0.1:0", bad)
+    assert str(e.value) == "error init sqlite client, check sqlite_path / receivers_json"
+    assert e.value.code is None and e.value.reason == ""
+    hidden.discard("lnr_creation_error_code")
+    with pytest.raises(liner.ClientInitError) as e:
+        liner.Client.new_sqlite("n", "t", "127.0.0.1:0", bad)
+    assert str(e.value) == ("error init sqlite client, check sqlite_path / receivers_json "
+                            "(ERR_STORE 7)")
+
+
+def test_the_creation_error_belongs_to_the_thread_that_failed(tmp_path) -> None:
+    creation_reasons()
+    errors = {}
+
+    def fail(name: str, path: str) -> None:
+        try:
+            liner.Client.new_sqlite(name, "t", "127.0.0.1:0", path)
+        except liner.ClientInitError as e:
+            errors[name] = e
+
+    threads = [threading.Thread(target=fail, args=("", str(tmp_path / "a.db"))),
+               threading.Thread(target=fail, args=("n", str(tmp_path / "no" / "x.db")))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors[""].code == liner.ERR_INVALID_ARG, str(errors[""])
+    assert errors["n"].code == liner.ERR_STORE, str(errors["n"])
+    # A success clears it: a later failure on this thread is not mixed up.
+    ok = liner.Client.new_sqlite("ok", "t", "127.0.0.1:0", str(tmp_path / "b.db"))
+    ok.close()
+    assert liner._lib.get().fn.lnr_creation_error_code() == 0
+    assert liner._lib.get().fn.lnr_creation_error_message() == b""
 
 
 def test_an_empty_postgres_url_means_the_pg_variables(monkeypatch) -> None:

@@ -95,7 +95,10 @@ def test_error_classes() -> None:
         assert str(e) == f"text ({liner.code_name(code)} {code})"
         assert isinstance(e, liner.LinerError) and isinstance(e, Exception)
     assert type(liner.error_for(99, "x")) is liner.LinerError
-    assert "code 0" in str(liner.error_for(0, ""))
+    assert str(liner.error_for(99, "x")) == "x (code 99)"
+    # A failure without a message: the code is still told, once.
+    assert str(liner.error_for(7, "")) == "liner call failed (ERR_STORE 7)"
+    assert str(liner.error_for(0, "")) == "liner call failed (OK 0)"
     assert isinstance(liner.InvalidArgError("x", 8), ValueError)
 
 
