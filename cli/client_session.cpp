@@ -1,0 +1,46 @@
+#include "cli/client_session.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "cli/failure.hpp"
+#include "cli/store_view.hpp"
+
+namespace liner::cli {
+
+client_session::client_session(const context& cx, const std::string& name, const std::string& topic,
+                               const std::string& bind, const std::string& advertise,
+                               receive_callback on_receive) {
+  if (cx.store.empty())
+    throw failure(usage, "no store: give --store PATH|URL or set LINER_STORE");
+  Client::set_store_timeout_ms(cx.timeout.count());
+  std::string error;
+  client_ = is_postgres_location(cx.store)
+              ? Client::create_postgres(name, topic, bind, cx.store, &error)
+              : Client::create_sqlite(name, topic, bind, cx.store, "", &error);
+  if (!client_)
+    throw failure(no_store, "cannot create the client '" + name + "': " + error);
+  if (!advertise.empty() && !client_->set_advertise_addr(advertise))
+    throw failure(usage, "--advertise " + advertise + ": " + client_->last_error_message());
+  if (!client_->run(std::move(on_receive)))
+    throw failure(problem, "cannot run the client '" + name + "': " + client_->last_error_message());
+}
+
+client_session::~client_session() {
+  stop();
+}
+
+bool client_session::stop() {
+  return !client_ || !client_->is_running() || client_->stop();
+}
+
+bool client_session::all_acked() const {
+  // Nothing queued or waiting for an ack in memory, and nothing saved in
+  // the store for a listener that could not be reached.
+  auto stats = nlohmann::json::parse(client_->stats_json());
+  for (auto& route : stats.value("routes", nlohmann::json::array()))
+    if (route.value("queued", 0LL) + route.value("alo_unacked", 0LL) > 0)
+      return false;
+  return client_->pending_count() == 0;
+}
+
+} // namespace liner::cli
