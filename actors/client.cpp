@@ -157,6 +157,10 @@ std::unique_ptr<Client> Client::create_postgres(const std::string& unique_name,
     [](std::shared_ptr<client_core> c) { return std::unique_ptr<Client>(new Client(std::move(c))); });
 }
 
+std::string Client::stats_json() const {
+  return core_->stats_json();
+}
+
 bool Client::run(receive_callback on_receive) {
   return error_->record(core_->run(std::move(on_receive)));
 }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "actors/messages.hpp"
+#include "actors/metrics_hub.hpp"
 #include "runtime/knobs.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net_address.hpp"
@@ -20,7 +21,7 @@ client_core::client_core(std::string unique_name, std::string topic, std::string
                          std::unique_ptr<Store> store)
   : unique_name_(std::move(unique_name)), topic_(std::move(topic)),
     localhost_(std::move(localhost)), runtime_(actor_runtime::acquire()),
-    store_(spawn_store_actor(system(), std::move(store))), routes_(system(), store_, *topics_),
+    store_(spawn_store_actor(system(), std::move(store), store_stats_)), routes_(system(), store_, *topics_),
     sql_routes_(system(), store_, *topics_, routes_.shared_addresses(), sql_publisher_topic),
     control_(system(), store_, routes_, *topics_, unique_name_,
              [this](status_kind kind, const std::string& topic, const std::string& peer,
@@ -40,10 +41,12 @@ std::shared_ptr<client_core> client_core::create(std::string unique_name, std::s
   core->routes_.set_client_actor(core->client_actor_);
   core->sql_routes_.set_client_actor(core->client_actor_);
   core->catalog_feed_ = std::move(feed);
+  metrics_hub::add(core.get());
   return core;
 }
 
 client_core::~client_core() {
+  metrics_hub::remove(this); // first: the endpoint reads clients under the hub's lock
   finish_shutdown();
 }
 
@@ -114,6 +117,7 @@ enqueue_result client_core::enqueue(const route_ptr& route, int32_t key, const v
   // A callback thread must not wait: the route it waits on may need it.
   auto full = callback_scope::inside_any() ? when_full::refuse : when_full::wait;
   auto res = route->enqueue(key, static_cast<const char*>(data), size, alo, full, wake, number);
+  route->stats().count_send(res, size);
   if (wake)
     caf::anon_send(route->actor(), msg::wake_atom::value);
   if (res == enqueue_result::busy)
@@ -388,6 +392,10 @@ namespace {
 std::optional<std::pair<std::string, std::string>>
 failure_line(status_kind kind, const std::string& topic, const std::string& peer,
              const std::string& message) {
+  // Routes of the internal channel come and go with peers; their loss is
+  // no failure of the user's traffic (the status callback still gets it).
+  if (topic == internal_channel_topic)
+    return std::nullopt;
   auto about = peer.empty() ? "topic '" + topic + "'" : "'" + peer + "'";
   switch (kind) {
     case status_kind::sender_route_lost:

@@ -25,11 +25,14 @@
 
 #include <liner/client.hpp>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "actors/acceptor.hpp"
 #include "actors/catalog_watch.hpp"
 #include "actors/actor_runtime.hpp"
 #include "actors/callback_scope.hpp"
 #include "actors/client_actor_impl.hpp"
+#include "actors/client_stats.hpp"
 #include "actors/control_channel.hpp"
 #include "actors/router.hpp"
 #include "actors/store_actor.hpp"
@@ -114,6 +117,13 @@ public:
   /// A route lost `addr`: the next send resolves its topic again.
   void on_route_lost(const std::string& addr) { routes_.prune(addr); }
 
+  // -- metrics (client_stats.cpp) ------------------------------------------------------------
+  /// The client's counters as one JSON object (docs/cpp-api.md, "Metrics").
+  /// Any thread, running or not; reads atomics and takes only the route
+  /// table's and each route's mutex briefly (no store call).
+  nlohmann::ordered_json stats() const;
+  std::string stats_json() const;
+
   const std::string& unique_name() const { return unique_name_; }
   const std::string& topic() const { return topic_; }
   client_id id() const { return id_; }
@@ -157,6 +167,9 @@ private:
   const std::string topic_;
   const std::string localhost_;
   std::shared_ptr<actor_runtime> runtime_;
+  // Counters (client_stats.hpp), shared with the store and delivery actors.
+  std::shared_ptr<store_stats> store_stats_ = std::make_shared<store_stats>();
+  std::shared_ptr<delivery_stats> delivered_ = std::make_shared<delivery_stats>();
   store_actor store_;
   internal_client_actor client_actor_;
   std::shared_ptr<topic_table> topics_ = std::make_shared<topic_table>();

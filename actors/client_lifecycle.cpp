@@ -9,6 +9,7 @@
 #include "actors/delivery_actor.hpp"
 #include "actors/listener_actor.hpp"
 #include "actors/messages.hpp"
+#include "actors/metrics_hub.hpp"
 #include "runtime/defaults.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net_address.hpp"
@@ -82,7 +83,7 @@ result<void> client_core::run(receive_callback on_receive) {
   delivery_stopping_ = std::make_shared<std::atomic<bool>>(false);
   delivery_ = spawn_delivery_actor(system(), {store_, std::move(on_receive), topics_, client_actor_,
                                               id_, unique_name_, keys->internal, batches, credit,
-                                              delivery_stopping_});
+                                              delivery_stopping_, delivered_});
   listener_ = spawn_listener_actor(system(),
                                    {delivery_, batches, credit, open, auth_, unique_name_, tls_});
   try {
@@ -126,6 +127,7 @@ result<void> client_core::run(receive_callback on_receive) {
     }
   }
   announce({"client_connected", unique_name_, topic_, *published}, false);
+  metrics_hub::client_running(); // serves LINER_METRICS_ADDR from the first run on
   return {};
 }
 

@@ -83,6 +83,7 @@ std::vector<int64_t> client_core::relay_published(const std::vector<outbox_row>&
       uint64_t number = 0;
       auto res = r->enqueue(key, row.payload.data(),
                             row.payload.size(), true, when_full::wait, wake, &number, true);
+      r->stats().count_send(res, row.payload.size());
       if (wake)
         caf::anon_send(r->actor(), msg::wake_atom::value);
       if (res != enqueue_result::ok) {

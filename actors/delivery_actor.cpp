@@ -279,6 +279,7 @@ private:
       if (to == listening->end())
         continue; // not ours (any more): dropped, counted as processed
       const auto& from = from_of(ck, s);
+      ctx_.stats->count(size);
       callback_scope scope{ctx_.owner};
       try {
         ctx_.on_receive(to->second, from, data, size);

@@ -28,6 +28,7 @@
 
 #include "actors/callback_scope.hpp"
 #include "actors/client_actor_impl.hpp"
+#include "actors/client_stats.hpp"
 #include "actors/listener_actor.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/topic_table.hpp"
@@ -54,6 +55,8 @@ struct delivery_context {
   /// (frames not delivered are not acked: at-least-once senders send them
   /// again later). A stop from elsewhere delivers what was read first.
   std::shared_ptr<std::atomic<bool>> stopping;
+  /// The client's delivery counters (they outlive this actor: stop, run).
+  std::shared_ptr<delivery_stats> stats;
 };
 
 /// Spawns the delivery actor. Send it msg::stop_atom (a request) to make it

@@ -302,6 +302,11 @@ std::vector<queued_frame> route_state::replay_frames(std::vector<queued_frame> s
   return out;
 }
 
+route_load route_state::load() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return {outbox_.frames(), unacked_.size(), acked_};
+}
+
 void route_state::close() {
   std::lock_guard<std::mutex> guard{mutex_};
   closed_ = true;

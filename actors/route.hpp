@@ -6,6 +6,7 @@
 
 #include <caf/actor.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -41,6 +42,36 @@ enum class when_full {
   wait,   // for room, at most knobs::send_timeout(); then busy
   refuse, // busy at once (a callback thread: the route may need it to drain)
   queue,  // queue anyway (the internal channel's few small events)
+};
+
+/// The counters of one route (docs/cpp-api.md, "Metrics"). Senders bump
+/// them with relaxed atomic adds, the route actor sets the connection ones;
+/// readers (stats_json, any thread) take no lock. Only the user's messages
+/// count (send_to, send_all, relayed rows), not the internal channel's.
+struct route_stats {
+  std::atomic<uint64_t> sent_messages{0}; // accepted for sending (one per copy)
+  std::atomic<uint64_t> sent_bytes{0};    // their payload bytes, as given to the send
+  std::atomic<uint64_t> refused_busy{0};  // sends refused with LNR_ERR_BUSY
+  std::atomic<uint64_t> connects{0};      // streams established (TCP connected)
+  std::atomic<uint64_t> reconnects{0};    // connect attempts after the first one
+  std::atomic<bool> connected{false};     // a stream is up now
+
+  /// Counts one send's outcome (the hot path: one or two relaxed adds).
+  void count_send(enqueue_result r, std::size_t payload_bytes) {
+    if (r == enqueue_result::ok) {
+      sent_messages.fetch_add(1, std::memory_order_relaxed);
+      sent_bytes.fetch_add(payload_bytes, std::memory_order_relaxed);
+    } else if (r == enqueue_result::busy) {
+      refused_busy.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+};
+
+/// What a route holds at one moment (read under its mutex).
+struct route_load {
+  std::size_t queued = 0;      // frames in the outbox, not yet taken to be written
+  std::size_t alo_unacked = 0; // at-least-once frames in memory waiting for an ack
+  uint64_t acked = 0;          // the highest number acked
 };
 
 class route_state {
@@ -132,6 +163,12 @@ public:
   /// Stops accepting messages (the client is stopping).
   void close();
 
+  /// The route's counters; the route owns them, for as long as it lives.
+  route_stats& stats() { return stats_; }
+  const route_stats& stats() const { return stats_; }
+  /// Frames queued and waiting for an ack now (takes the mutex briefly).
+  route_load load() const;
+
   /// True if the route did not carry `topic` before.
   bool add_topic(const std::string& topic);
   void forget_topic(const std::string& topic);
@@ -175,6 +212,7 @@ private:
   bool wake_pending_ = false;
   bool closed_ = false;
   std::set<std::string> topics_;
+  route_stats stats_;
 };
 
 } // namespace liner

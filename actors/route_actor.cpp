@@ -38,6 +38,8 @@ void start_connect(route_broker* self) {
   st.at = phase::connecting;
   auto attempt = ++st.attempt;
   st.attempt_in_flight = true;
+  if (std::exchange(st.dialed, true))
+    st.ctx.route->stats().reconnects.fetch_add(1, std::memory_order_relaxed);
   caf::actor me = caf::actor_cast<caf::actor>(self);
   auto addr = st.ctx.route->addr();
   // A short-lived thread per attempt: a blackholed peer never delays others.
@@ -81,6 +83,7 @@ bool note_stream_lost(route_broker* self, const std::string& why) {
       && std::chrono::steady_clock::now() - st.connected_at >= defaults::route_stable_after)
     st.backoff = defaults::route_backoff_first;
   status(self, status_kind::sender_route_lost, route->first_topic, why);
+  route->stats().connected.store(false, std::memory_order_relaxed);
   route->stream_lost();
   st.at = phase::connecting;
   st.poll_scheduled = false;
@@ -120,8 +123,11 @@ void lose_stream(route_broker* self, const std::string& why, bool refused) {
 // Closes the stream ourselves (CAF sends no connection_closed_msg for
 // that) and goes on as after a lost one.
 void drop_stream(route_broker* self, const std::string& why, bool log = true) {
+  // At debug only: the status event of lose_stream carries `why`, and the
+  // client logs those at warn once per cause (a peer refusing every
+  // reconnect would otherwise write a line per attempt).
   if (log)
-    log::warn(self->state.ctx.own_name, why);
+    log::debug(self->state.ctx.own_name, why);
   close_stream(self);
   lose_stream(self, why, false);
 }
@@ -306,6 +312,9 @@ void open_stream(route_broker* self, int fd) {
   auto& st = self->state;
   st.hdl = self->add_scribe(fd);
   st.fd = fd;
+  auto& stats = st.ctx.route->stats();
+  stats.connects.fetch_add(1, std::memory_order_relaxed);
+  stats.connected.store(true, std::memory_order_relaxed);
   st.acks = frame_decoder{};
   st.unsent = 0;
   self->ack_writes(st.hdl, true);
@@ -473,6 +482,7 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
       auto& st = self->state;
       if (st.at == phase::stopped) {
         st.stream_open = false;
+        st.ctx.route->stats().connected.store(false, std::memory_order_relaxed);
         maybe_quit(self);
         return;
       }
@@ -541,6 +551,7 @@ void write_outbox(route_broker* self) {
 
 void close_stream(route_broker* self) {
   auto& st = self->state;
+  st.ctx.route->stats().connected.store(false, std::memory_order_relaxed);
   ::shutdown(st.fd, SHUT_RDWR);
   self->close(st.hdl);
 }

@@ -39,6 +39,7 @@ struct route_actor_state {
   std::optional<auth::initiator> handshake; // while authenticating
   std::unique_ptr<tls::session> tls;        // with TLS: every byte goes through it
   bool attempt_in_flight = false;
+  bool dialed = false; // a connect was attempted before (the next one is a reconnect)
   // Replaying the stored queue a page at a time (defaults::replay_page_bytes).
   int64_t replay_after_id = 0;  // row id of the last stored frame read
   uint64_t replayed_up_to = 0;  // frames numbered up to this are written

@@ -58,8 +58,15 @@ std::vector<route_ptr> router::close() {
   std::lock_guard<std::mutex> guard{mutex_};
   open_ = false;
   std::vector<route_ptr> out;
-  for (auto& [name, route] : routes_)
+  for (auto& [name, route] : routes_) {
+    // A send racing with this close may still count on the route: the
+    // totals miss it (the client is stopping anyway).
+    auto& s = route->stats();
+    retired_.sent_messages += s.sent_messages.load(std::memory_order_relaxed);
+    retired_.sent_bytes += s.sent_bytes.load(std::memory_order_relaxed);
+    retired_.refused_busy += s.refused_busy.load(std::memory_order_relaxed);
     out.push_back(route);
+  }
   routes_.clear();
   names_.clear();
   publish_locked();

@@ -102,6 +102,24 @@ public:
   /// A route lost `addr`: the next send resolves again.
   void prune(const std::string& addr) { directory_->prune(addr); }
 
+  /// Counters of the routes closed by earlier close() calls (a client's
+  /// totals outlive its routes, which go at stop).
+  struct retired_totals {
+    uint64_t sent_messages = 0;
+    uint64_t sent_bytes = 0;
+    uint64_t refused_busy = 0;
+  };
+  /// Runs `f(route)` for every route of the table, under the table's mutex
+  /// (`f` must be quick and must not call the router), and returns the
+  /// totals of the routes closed before, read under the same lock.
+  template <class F>
+  retired_totals each_route(F&& f) const {
+    std::lock_guard<std::mutex> guard{mutex_};
+    for (auto& entry : routes_)
+      f(entry.second);
+    return retired_;
+  }
+
   directory& addresses() { return *directory_; }
   const std::shared_ptr<directory>& shared_addresses() const { return directory_; }
 
@@ -125,7 +143,7 @@ private:
   topic_table& topics_;
   std::shared_ptr<directory> directory_;
 
-  std::mutex mutex_; // the route table
+  mutable std::mutex mutex_; // the route table
   bool open_ = false;
   std::string own_name_;
   std::shared_ptr<const auth::secret> secret_;
@@ -133,6 +151,7 @@ private:
   bool durable_ = false;
   std::map<std::string, route_ptr> routes_;      // by listener name
   std::map<std::string, std::string> names_;     // address -> listener name
+  retired_totals retired_;                       // see each_route
 
   // What sends read: address -> its route and the topics the route carries,
   // republished whenever routes_, names_ or a route's topics change.

@@ -25,8 +25,19 @@ std::string duration_text(std::chrono::milliseconds d) {
 // most one connection per backoff step, however many requests arrive.
 class store_keeper {
 public:
-  explicit store_keeper(std::unique_ptr<Store> store) : store_(std::move(store)) {}
+  store_keeper(std::unique_ptr<Store> store, std::shared_ptr<store_stats> stats)
+    : store_(std::move(store)), stats_(std::move(stats)) {}
 
+  /// Serves one request and counts it (time, failure) in the client's stats.
+  template <class R>
+  store_answer<R> serve_counted(const store_request<R>& rq) {
+    auto start = clock_type::now();
+    auto answer = serve(rq);
+    stats_->record(answer.ok(), clock_type::now() - start);
+    return answer;
+  }
+
+private:
   template <class R>
   store_answer<R> serve(const store_request<R>& rq) {
     if (clock_type::now() >= rq.deadline)
@@ -70,7 +81,6 @@ public:
     }
   }
 
-private:
   // Reconnects when the connection is down and the backoff allows it; an
   // error while it stays down.
   std::optional<failure> ensure_connected(clock_type::time_point deadline) {
@@ -99,6 +109,7 @@ private:
   void lost(const char* why) { last_cause_ = why; }
 
   std::unique_ptr<Store> store_;
+  std::shared_ptr<store_stats> stats_;
   std::string last_cause_;
   clock_type::time_point next_attempt_{};
   std::chrono::milliseconds backoff_ = defaults::store_reconnect_first;
@@ -106,7 +117,9 @@ private:
 
 template <class... Rs>
 store_actor::behavior_type serve_all(std::shared_ptr<store_keeper> keeper, req::request_list<Rs...>) {
-  return {[keeper](const store_request<Rs>& rq) -> store_answer<Rs> { return keeper->serve(rq); }...};
+  return {[keeper](const store_request<Rs>& rq) -> store_answer<Rs> {
+    return keeper->serve_counted(rq);
+  }...};
 }
 
 store_actor::behavior_type store_actor_impl(store_actor::pointer,
@@ -116,9 +129,10 @@ store_actor::behavior_type store_actor_impl(store_actor::pointer,
 
 } // namespace
 
-store_actor spawn_store_actor(caf::actor_system& sys, std::unique_ptr<Store> store) {
+store_actor spawn_store_actor(caf::actor_system& sys, std::unique_ptr<Store> store,
+                              std::shared_ptr<store_stats> stats) {
   return sys.spawn<caf::detached>(store_actor_impl,
-                                  std::make_shared<store_keeper>(std::move(store)));
+                                  std::make_shared<store_keeper>(std::move(store), std::move(stats)));
 }
 
 std::string missed_deadline_message() {

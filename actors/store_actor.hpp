@@ -19,6 +19,7 @@
 #include <chrono>
 #include <memory>
 
+#include "actors/client_stats.hpp"
 #include "actors/store_requests.hpp"
 #include "runtime/result.hpp"
 #include "stores/store.hpp"
@@ -49,8 +50,10 @@ struct store_actor_of<req::request_list<Rs...>> {
 /// The typed handle of a store actor.
 using store_actor = detail::store_actor_of<req::all>::type;
 
-/// Spawns the store actor; it owns `store` from now on.
-store_actor spawn_store_actor(caf::actor_system& sys, std::unique_ptr<Store> store);
+/// Spawns the store actor; it owns `store` from now on and counts every
+/// request it serves in `stats` (shared with the client).
+store_actor spawn_store_actor(caf::actor_system& sys, std::unique_ptr<Store> store,
+                              std::shared_ptr<store_stats> stats);
 
 /// A request with the deadline every store call gets (knobs::store_timeout).
 template <class R>

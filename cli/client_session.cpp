@@ -33,14 +33,28 @@ bool client_session::stop() {
   return !client_ || !client_->is_running() || client_->stop();
 }
 
-bool client_session::all_acked() const {
-  // Nothing queued or waiting for an ack in memory, and nothing saved in
-  // the store for a listener that could not be reached.
-  auto stats = nlohmann::json::parse(client_->stats_json());
+namespace {
+
+// Frames of the client's routes still queued (not yet written), plus those
+// waiting for an ack when `unacked` (from the client's counters).
+long long in_memory(const Client& c, bool unacked) {
+  long long n = 0;
+  auto stats = nlohmann::json::parse(c.stats_json());
   for (auto& route : stats.value("routes", nlohmann::json::array()))
-    if (route.value("queued", 0LL) + route.value("alo_unacked", 0LL) > 0)
-      return false;
-  return client_->pending_count() == 0;
+    n += route.value("queued", 0LL) + (unacked ? route.value("alo_unacked", 0LL) : 0);
+  return n;
+}
+
+} // namespace
+
+bool client_session::all_written() const {
+  return in_memory(*client_, false) == 0;
+}
+
+bool client_session::all_acked() const {
+  // Nothing in memory, and nothing saved in the store for a listener that
+  // could not be reached.
+  return in_memory(*client_, true) == 0 && client_->pending_count() == 0;
 }
 
 } // namespace liner::cli

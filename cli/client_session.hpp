@@ -26,6 +26,8 @@ public:
   /// Every message sent is acked: none queued or waiting for an ack in
   /// memory (the stats), none saved in the store (pending_count).
   bool all_acked() const;
+  /// Every message sent is written to its connection (none queued).
+  bool all_written() const;
 
 private:
   std::unique_ptr<Client> client_;

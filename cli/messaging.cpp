@@ -99,10 +99,15 @@ int send(const context& cx, const send_options& o) {
   // At least once: wait (up to the timeout) for the ack; what is not acked
   // then is saved in the store by stop and sent when this name runs again.
   // The client has no ack callback: its counters are polled.
-  bool acked = false;
+  // Best effort: wait until it is written, since stop drops what a route
+  // that is still connecting holds (liner's best-effort rule).
+  bool acked = false, written = false;
+  auto deadline = clock_type::now() + cx.timeout;
   if (o.at_least_once) {
-    auto deadline = clock_type::now() + cx.timeout;
     while (!(acked = session.all_acked()) && clock_type::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  } else {
+    while (!(written = session.all_written()) && clock_type::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (!session.stop())
@@ -111,7 +116,7 @@ int send(const context& cx, const send_options& o) {
   if (cx.json) {
     *cx.out << json{{"topic", o.topic},        {"bytes", data.size()},
                     {"all", o.all},            {"at_least_once", o.at_least_once},
-                    {"acked", acked},
+                    {"acked", acked},          {"written", o.at_least_once || written},
                     {"stored", stored}}
                  .dump()
             << '\n';
@@ -119,11 +124,14 @@ int send(const context& cx, const send_options& o) {
     *cx.out << "sent " << data.size() << " bytes to " << o.topic << "; not acked within "
             << cx.timeout.count() << " ms: " << stored << " message(s) of '" << o.name
             << "' wait in the store for the listener\n";
+  } else if (!o.at_least_once && !written) {
+    *cx.out << "not sent: " << o.topic << " could not be reached within "
+            << cx.timeout.count() << " ms (best effort: dropped)\n";
   } else {
     *cx.out << "sent " << data.size() << " bytes to " << o.topic
             << (o.at_least_once ? " (acked)" : "") << '\n';
   }
-  return ok;
+  return o.at_least_once || written ? ok : problem;
 }
 
 int listen(const context& cx, const listen_options& o) {

@@ -118,6 +118,17 @@ inline constexpr std::size_t ack_every_frames = 64;
 /// A failed lookup of a sender's topic (`from`) is retried at most this often.
 inline constexpr std::chrono::milliseconds from_retry_period = 1s;
 
+// -- metrics endpoint (LINER_METRICS_ADDR) ------------------------------------------
+
+/// Bytes of one HTTP request (request line and headers) the endpoint reads;
+/// a longer one is answered 431 and closed.
+inline constexpr std::size_t metrics_request_max_bytes = 8u * 1024u;
+/// Connections the endpoint serves at once; more wait in the listen backlog.
+inline constexpr std::size_t metrics_max_connections = 4;
+/// Each connection is closed this long after it was accepted, whatever it
+/// did: a slow or silent client holds a slot no longer.
+inline constexpr std::chrono::milliseconds metrics_connection_deadline = 2s;
+
 // -- lifecycle ---------------------------------------------------------------------
 
 /// Longest stop() waits for one actor (route, listener, delivery) to finish.

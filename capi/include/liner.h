@@ -206,6 +206,20 @@ LINER_API size_t lnr_get_send_buffer(void);
 LINER_API BOOL lnr_set_send_timeout_ms(unsigned int ms);
 LINER_API unsigned int lnr_get_send_timeout_ms(void);
 
+/* The client's counters as one JSON object, e.g.
+     {"client":"alice","topic":"a","running":true,"sent":{"messages":3,"bytes":42},
+      "delivered":{"messages":0,"bytes":0},"refused_busy":0,"alo_unacked":0,
+      "store":{"requests":9,"failures":0,"avg_us":310,"max_us":2200},
+      "routes":[{"listener":"bob","addr":"127.0.0.1:5000","topics":["b"],"connected":true,
+                 "sent_messages":3,"sent_bytes":42,"queued":0,"alo_unacked":0,"acked":3,
+                 "refused_busy":0,"connects":1,"reconnects":0}]}
+   Counts since the client was created (messages: one per copy; bytes: payload bytes as
+   given to the send or to the receive callback); docs/c-api.md, "Metrics", has every field.
+   Running or not, any thread; no store call; does not change the last error. NULL for an
+   invalid handle. The string stays valid until the next lnr_stats_json call for the client
+   (or its deletion). With LINER_METRICS_ADDR set, the process also serves these over HTTP. */
+LINER_API const char* lnr_stats_json(lnr_hClient client);
+
 #ifdef __cplusplus
 }
 #endif

@@ -41,7 +41,8 @@ public:
   std::string last_error_message() const;
 
   /// The strings returned by const char* getters.
-  enum slot { error_message_slot, advertise_slot, bound_slot, published_slot, slot_count };
+  enum slot { error_message_slot, advertise_slot, bound_slot, published_slot, stats_slot,
+              slot_count };
   /// Stores `value` in `s` and returns it as a C string (NULL for nullopt).
   /// An unchanged value keeps its storage, so an earlier pointer stays valid.
   const char* keep(slot s, const std::optional<std::string>& value);

@@ -1,5 +1,5 @@
 // Observing: lnr_set_status_cb, lnr_set_log_cb, lnr_last_error_code,
-// lnr_last_error_message, lnr_version, lnr_liner_version.
+// lnr_last_error_message, lnr_stats_json, lnr_version, lnr_liner_version.
 #include "export.hpp"
 
 #include <string>
@@ -57,6 +57,13 @@ const char* lnr_last_error_message(lnr_hClient client) {
   if (!c)
     return nullptr;
   return c->keep(client_entry::error_message_slot, c->last_error_message());
+}
+
+const char* lnr_stats_json(lnr_hClient client) {
+  auto c = registry::instance().acquire(client);
+  if (!c)
+    return nullptr;
+  return c->keep(client_entry::stats_slot, c.client().stats_json());
 }
 
 const char* lnr_version(void) {

@@ -324,6 +324,7 @@ int main(int argc, char** argv) {
     {"busy and pending", test_busy_and_pending},
     {"delete from callbacks", test_delete_from_callbacks},
     {"delete while in use", test_delete_while_in_use},
+    {"stats", test_stats},
   };
   for (size_t i = 0; i < sizeof tests / sizeof *tests; ++i) {
     printf("[ RUN  ] %s (%s)\n", tests[i].name, kind);

@@ -16,4 +16,7 @@ void test_busy_and_pending(backend* store);
 void test_delete_from_callbacks(backend* store);
 void test_delete_while_in_use(backend* store);
 
+/* capi_stats_test.c */
+void test_stats(backend* store);
+
 #endif

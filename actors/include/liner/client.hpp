@@ -158,6 +158,12 @@ public:
   const std::string& topic() const;
   /// True while the current thread runs one of this client's callbacks.
   bool in_own_callback() const;
+  /// The client's counters as one JSON object: messages and bytes sent and
+  /// delivered, BUSY refusals, at-least-once messages waiting for an ack,
+  /// store request times, and one entry per route (docs/cpp-api.md,
+  /// "Metrics", has the fields). Any thread, running or not; no store call.
+  /// Does not change last_error().
+  std::string stats_json() const;
 
   // -- process-wide knobs ----------------------------------------------------------------
 
