@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "runtime/log.hpp"
+#include "support/captured_log.hpp"
 #include "support/child_process.hpp"
 #include "support/client_helpers.hpp"
 #include "support/raw_socket.hpp"
@@ -18,46 +19,6 @@ using namespace liner;
 using namespace liner::test;
 
 namespace {
-
-// Collects the hook's lines while it lives; stderr again afterwards.
-class captured_log {
-public:
-  captured_log() {
-    log::set_sink([this](const std::string& line) {
-      {
-        std::lock_guard<std::mutex> lock{mtx_};
-        lines_.push_back(line);
-      }
-      cv_.notify_all();
-    });
-  }
-  ~captured_log() { log::set_sink({}); }
-
-  std::vector<std::string> lines() const {
-    std::lock_guard<std::mutex> lock{mtx_};
-    return lines_;
-  }
-  std::size_t count_containing(const std::string& text) const {
-    std::size_t n = 0;
-    for (auto& l : lines())
-      n += l.find(text) != std::string::npos;
-    return n;
-  }
-  bool wait_for(const std::string& text) {
-    std::unique_lock<std::mutex> lock{mtx_};
-    return cv_.wait_for(lock, wait_deadline, [&] {
-      for (auto& l : lines_)
-        if (l.find(text) != std::string::npos)
-          return true;
-      return false;
-    });
-  }
-
-private:
-  mutable std::mutex mtx_;
-  std::condition_variable cv_;
-  std::vector<std::string> lines_;
-};
 
 // Restores the level a test changed.
 struct level_guard {

@@ -16,6 +16,7 @@
 #include "runtime/log.hpp"
 #include "runtime/net_address.hpp"
 #include "support/client_helpers.hpp"
+#include "support/captured_log.hpp"
 #include "support/metrics_helpers.hpp"
 
 using namespace liner;
@@ -29,29 +30,6 @@ class metrics_addr {
 public:
   explicit metrics_addr(const std::string& addr) { ::setenv("LINER_METRICS_ADDR", addr.c_str(), 1); }
   ~metrics_addr() { ::unsetenv("LINER_METRICS_ADDR"); }
-};
-
-// Log lines through the hook while it lives.
-class captured_log {
-public:
-  captured_log() {
-    log::set_sink([this](const std::string& line) {
-      std::lock_guard<std::mutex> lock{mtx_};
-      lines_.push_back(line);
-    });
-  }
-  ~captured_log() { log::set_sink({}); }
-  std::string containing(const std::string& text) const {
-    std::lock_guard<std::mutex> lock{mtx_};
-    for (auto& l : lines_)
-      if (l.find(text) != std::string::npos)
-        return l;
-    return {};
-  }
-
-private:
-  mutable std::mutex mtx_;
-  std::vector<std::string> lines_;
 };
 
 std::string loopback_addr() {
