@@ -95,7 +95,7 @@ open_route::route_info open_route::run(Store& s) const {
   }
   out.connection_key = s.get_connection_key_for_sender(out.listener_name);
   s.set_sender_topic_by_connection_key_from_sender(out.connection_key);
-  remember_route{addr, topic, out.listener_name}.run(s);
+  remember_route{addr, topic, out.listener_name, as_sender}.run(s);
   // Numbering continues after the ack and after anything still queued.
   out.counter = s.get_last_mess_number_for_sender(out.connection_key);
   if (auto last = s.load_last_message_for_sender(out.connection_key)) {
