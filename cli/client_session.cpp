@@ -1,5 +1,7 @@
 #include "cli/client_session.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/failure.hpp"
@@ -47,8 +49,24 @@ long long in_memory(const Client& c, bool unacked) {
 
 } // namespace
 
-bool client_session::all_written() const {
-  return in_memory(*client_, false) == 0;
+client_session::written client_session::best_effort_state(const std::string& topic) const {
+  // Written: every route carrying `topic` is connected with nothing queued.
+  // Dropped: such a route's connect failed, which drops best-effort frames
+  // (liner's rule). Routes of other topics (the internal channel's) do not count.
+  auto stats = nlohmann::json::parse(client_->stats_json());
+  bool all_written = true;
+  for (auto& route : stats.value("routes", nlohmann::json::array())) {
+    auto topics = route.value("topics", nlohmann::json::array());
+    if (std::find(topics.begin(), topics.end(), topic) == topics.end())
+      continue;
+    bool connected = route.value("connected", false);
+    if (!connected && route.value("connects", 0LL) == 0 && route.value("reconnects", 0LL) > 0)
+      return written::dropped;
+    // Connected once and nothing queued: taken to be written (the listener may
+    // have closed the connection since).
+    all_written &= (connected || route.value("connects", 0LL) > 0) && route.value("queued", 0LL) == 0;
+  }
+  return all_written ? written::yes : written::not_yet;
 }
 
 bool client_session::all_acked() const {

@@ -26,8 +26,11 @@ public:
   /// Every message sent is acked: none queued or waiting for an ack in
   /// memory (the stats), none saved in the store (pending_count).
   bool all_acked() const;
-  /// Every message sent is written to its connection (none queued).
-  bool all_written() const;
+  /// Best effort: whether what was sent to `topic` is written to a
+  /// connection (its routes connected, none queued), or dropped (a route
+  /// failed to connect).
+  enum class written { yes, not_yet, dropped };
+  written best_effort_state(const std::string& topic) const;
 
 private:
   std::unique_ptr<Client> client_;

@@ -174,7 +174,7 @@ check peers_check(store_view& store, const context& cx) {
     return {"addresses", verdict::fail,
             std::to_string(unspecified) + " catalog address(es) are 0.0.0.0 or [::], which no peer can dial",
             "a client that binds 0.0.0.0 must set the address others reach it at "
-            "(lnr_set_advertise_addr, Client::set_advertise_addr, advertise_addr in Python)"};
+            "(lnr_set_advertise_addr, Client::set_advertise_addr, set_advertise_addr in Python)"};
   auto probes = probe_all(addrs, cx.probe);
   std::size_t silent = 0;
   for (auto& [addr, p] : probes)

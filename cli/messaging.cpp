@@ -107,8 +107,12 @@ int send(const context& cx, const send_options& o) {
     while (!(acked = session.all_acked()) && clock_type::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
   } else {
-    while (!(written = session.all_written()) && clock_type::now() < deadline)
+    auto state = session.best_effort_state(o.topic);
+    while (state == client_session::written::not_yet && clock_type::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      state = session.best_effort_state(o.topic);
+    }
+    written = state == client_session::written::yes;
   }
   if (!session.stop())
     throw failure(problem, "stop: " + c.last_error_message());
@@ -125,8 +129,7 @@ int send(const context& cx, const send_options& o) {
             << cx.timeout.count() << " ms: " << stored << " message(s) of '" << o.name
             << "' wait in the store for the listener\n";
   } else if (!o.at_least_once && !written) {
-    *cx.out << "not sent: " << o.topic << " could not be reached within "
-            << cx.timeout.count() << " ms (best effort: dropped)\n";
+    *cx.out << "not sent: " << o.topic << " could not be reached (best effort: dropped)\n";
   } else {
     *cx.out << "sent " << data.size() << " bytes to " << o.topic
             << (o.at_least_once ? " (acked)" : "") << '\n';

@@ -5,7 +5,7 @@
 // Where lines go:
 // - the hook installed by lnr_set_log_cb / set_sink, as "<Level> <who>: <text>"
 //   ("Error alice: not found addr for topic x"); stderr gets nothing then;
-// - else stderr, as "[2026-12-05 11:40:01.123] [warn] alice: <text>";
+// - else stderr, as "[2026-12-05 11:40:01.123] [warning] alice: <text>";
 // - and, when LINER_LOG_FILE names a file, that file too (appended).
 // Only lines at or above the level are written: LINER_LOG = trace, debug,
 // info, warn (the default), error or off.

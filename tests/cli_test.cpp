@@ -232,6 +232,13 @@ TEST_P(cli_test, bad_arguments_and_bad_stores_get_one_line_and_their_exit_code) 
   auto no_addr = liner({"send", "nobody-listens", "x"}, true);
   EXPECT_EQ(no_addr.code, 1);
   EXPECT_NE(no_addr.out.find("send_to nobody-listens: "), std::string::npos) << no_addr.out;
+  // Best effort to an address nobody listens at: not sent, exit 1.
+  dead_address ghost;
+  db->exec("INSERT INTO topic_addr (topic, addr, client_name) VALUES ('gone', '" + ghost.addr()
+           + "', 'ghost')");
+  auto dropped = liner({"send", "gone", "x"});
+  EXPECT_EQ(dropped.code, 1) << dropped.out;
+  EXPECT_EQ(dropped.out, "not sent: gone could not be reached (best effort: dropped)\n");
   auto help = liner({"pending", "--help"});
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.out.find("--by-peer"), std::string::npos);

@@ -81,7 +81,8 @@ typedef void (*lnr_pending_cb)(const char* addr, const char* topic, const char* 
 
 /* -- construction --------------------------------------------------------- */
 
-/* No Redis backend is built: returns NULL and logs "Redis backend not built". */
+/* No Redis backend is built: returns NULL and logs "the Redis store is not built into this library (use SQLite or PostgreSQL)" (also
+   lnr_creation_error_message). */
 LINER_API lnr_hClient lnr_new_client_redis(const char* unique_name, const char* topic,
                                            const char* localhost, const char* redis_url);
 LINER_API lnr_hClient lnr_new_client_sqlite(const char* unique_name, const char* topic,
