@@ -259,6 +259,16 @@ inline std::string numbered(int i, const std::string& prefix = "msg-") {
   return prefix + std::to_string(i);
 }
 
+/// Sends best-effort numbered messages to `topic` until one is refused
+/// (BUSY, with a small max_send_queue and a dead address); returns how many
+/// were accepted before, or -1 if none of 100,000 was refused.
+inline int send_until_refused(peer& p, const std::string& topic) {
+  for (int i = 0; i < 100000; ++i)
+    if (!p.send(topic, numbered(i), false))
+      return i;
+  return -1;
+}
+
 /// Empty when `got` is exactly `expected`; otherwise the first difference.
 inline std::string sequence_difference(const std::vector<std::string>& got,
                                        const std::vector<std::string>& expected) {
