@@ -15,6 +15,16 @@ namespace {
 
 thread_local error_code create_error = error_code::ok; // Client::last_create_error
 
+// LINER_* variables that are set but wrong are ignored (their defaults
+// apply); the first client of the process says so, once.
+void log_environment_problems() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (const auto& problem : knobs::environment_problems())
+      log::warn(log::library, problem);
+  });
+}
+
 template <class Open>
 std::unique_ptr<Client> make_client(const std::string& unique_name, const std::string& topic,
                                     const std::string& localhost, std::string* error, Open open,
@@ -35,11 +45,16 @@ std::unique_ptr<Client> make_client(const std::string& unique_name, const std::s
     return fail("topic empty");
   if (localhost.empty())
     return fail("localhost empty");
+  // Before the store is opened: a refused client writes nothing.
+  auto tls_files = tls::settings::from_environment();
+  if (!tls_files)
+    return fail(tls_files.error().message);
+  log_environment_problems();
   try {
     std::unique_ptr<Store> store = open();
     auto core = client_core::create(unique_name, topic, localhost, std::move(store));
-    if (auto tls_files = tls::settings::from_environment()) {
-      if (auto set = core->set_tls(tls_files); !set) {
+    if (*tls_files) {
+      if (auto set = core->set_tls(*tls_files); !set) {
         create_error = error_code::invalid_arg;
         return fail("LINER_TLS_*: " + set.error().message);
       }

@@ -13,8 +13,11 @@
 #include "cli/output.hpp"
 #include "cli/probe.hpp"
 #include "cli/store_view.hpp"
+#include "runtime/http_endpoint.hpp"
+#include "runtime/knobs.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net_address.hpp"
+#include "runtime/tls.hpp"
 
 namespace liner::cli {
 
@@ -189,25 +192,25 @@ check peers_check(store_view& store, const context& cx) {
 }
 
 check environment_check() {
-  std::string bad;
+  std::vector<std::string> bad = knobs::environment_problems();
   if (auto v = std::getenv("LINER_LOG"); v && *v && !log::parse_level(v))
-    bad += std::string(bad.empty() ? "" : "; ") + "LINER_LOG=" + v + " is not a level";
-  for (auto name : {"LINER_STORE_TIMEOUT_MS", "LINER_SEND_TIMEOUT_MS", "LINER_SEND_BUFFER",
-                    "LINER_INBOUND_BUDGET", "LINER_MAX_INBOUND_CONNECTIONS",
-                    "LINER_FIRST_FRAME_TIMEOUT_MS"})
-    if (auto v = std::getenv(name); v && *v) {
-      char* end = nullptr;
-      auto n = std::strtoll(v, &end, 10);
-      if (*end || n < 0)
-        bad += std::string(bad.empty() ? "" : "; ") + name + "=" + v + " is not a number";
-    }
+    bad.push_back(std::string("LINER_LOG=") + v + " is not a level");
+  if (auto tls_files = tls::settings::from_environment(); !tls_files)
+    bad.push_back(tls_files.error().message + " (clients refuse to start)");
   if (auto v = std::getenv("LINER_METRICS_ADDR"); v && *v) {
     auto ep = net::resolve(v);
     if (!ep)
-      bad += std::string(bad.empty() ? "" : "; ") + "LINER_METRICS_ADDR=" + v + " is not host:port";
+      bad.push_back(std::string("LINER_METRICS_ADDR=") + v + " is not host:port");
+    else if (!http::is_loopback(*ep))
+      bad.push_back(std::string("LINER_METRICS_ADDR=") + v
+                    + " is not a loopback address (no metrics are served)");
   }
-  if (!bad.empty())
-    return {"environment", verdict::fail, bad, "fix the variables (docs/configuration.md)"};
+  if (!bad.empty()) {
+    std::string text;
+    for (const auto& b : bad)
+      text += (text.empty() ? "" : "; ") + b;
+    return {"environment", verdict::fail, text, "fix the variables (docs/configuration.md)"};
+  }
   return {"environment", verdict::ok, "LINER_* variables are well-formed", ""};
 }
 

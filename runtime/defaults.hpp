@@ -31,6 +31,9 @@ inline constexpr std::chrono::milliseconds send_timeout = 1000ms;
 
 /// Longest a caller waits for one store request (LINER_STORE_TIMEOUT_MS overrides).
 inline constexpr std::chrono::milliseconds store_timeout = 5s;
+/// Longest value any timeout setting accepts (LINER_*_TIMEOUT_MS and the
+/// set_*_timeout calls): a day. Longer ones are refused, not truncated.
+inline constexpr std::chrono::milliseconds max_timeout = 24h;
 /// How long past that a caller still waits for an answer already on its way.
 inline constexpr std::chrono::milliseconds store_answer_margin = 250ms;
 /// First wait before reconnecting a lost PostgreSQL connection; doubles per failure.

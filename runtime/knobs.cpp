@@ -1,43 +1,93 @@
 #include "runtime/knobs.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
+#include <string_view>
 
 namespace liner::knobs {
 
 namespace {
 
-// A positive (or, with `zero_ok`, non-negative) integer from the
-// environment variable `name`, else `fallback`.
-template <class T>
-T from_env(const char* name, T fallback, bool zero_ok = false) {
-  if (const char* env = std::getenv(name)) {
-    char* end = nullptr;
-    long long v = std::strtoll(env, &end, 10);
-    if (end != env && *end == '\0' && (v > 0 || (zero_ok && v == 0)))
-      return static_cast<T>(v);
-  }
-  return fallback;
+constexpr long long max_timeout_ms = defaults::max_timeout.count();
+constexpr long long max_bytes = 1ll << 50; // far above any real buffer, below overflow
+
+// A LINER_* variable holding a whole number: its range and the value used
+// when it is unset or wrong.
+struct env_number {
+  const char* name;
+  long long min;
+  long long max;
+  long long fallback;
+  const char* unit;
+};
+
+constexpr env_number env_numbers[] = {
+  {"LINER_STORE_TIMEOUT_MS", 1, max_timeout_ms, defaults::store_timeout.count(), "ms"},
+  {"LINER_SEND_TIMEOUT_MS", 0, max_timeout_ms, defaults::send_timeout.count(), "ms"},
+  {"LINER_FIRST_FRAME_TIMEOUT_MS", 1, max_timeout_ms, defaults::first_frame_timeout.count(), "ms"},
+  {"LINER_SEND_BUFFER", 0, max_bytes, static_cast<long long>(defaults::send_buffer), "bytes"},
+  {"LINER_INBOUND_BUDGET", 1, max_bytes, static_cast<long long>(defaults::inbound_budget), "bytes"},
+  {"LINER_MAX_INBOUND_CONNECTIONS", 1, 1'000'000,
+   static_cast<long long>(defaults::max_inbound_connections), "connections"},
+};
+
+// The variable's value when it is set to a whole number in range; else the
+// fallback, and `problem` (when given) says why in one line.
+long long read_env(const env_number& v, std::string* problem = nullptr) {
+  const char* env = std::getenv(v.name);
+  if (!env || !*env)
+    return v.fallback;
+  char* end = nullptr;
+  errno = 0;
+  long long n = std::strtoll(env, &end, 10);
+  if (end != env && *end == '\0' && errno != ERANGE && n >= v.min && n <= v.max)
+    return n;
+  if (problem)
+    *problem = std::string(v.name) + "=" + env + " is not a whole number from "
+               + std::to_string(v.min) + " to " + std::to_string(v.max) + " (" + v.unit
+               + "); using " + std::to_string(v.fallback);
+  return v.fallback;
 }
 
-std::chrono::milliseconds::rep initial_store_timeout() {
-  return from_env("LINER_STORE_TIMEOUT_MS", defaults::store_timeout.count());
+template <class T>
+T from_env(std::string_view name) {
+  for (const auto& v : env_numbers)
+    if (name == v.name)
+      return static_cast<T>(read_env(v));
+  return T{}; // not reached: every caller names a row of the table
 }
 
 std::atomic<std::size_t> max_message_size_{default_max_message_size};
 std::atomic<std::size_t> compress_threshold_{default_compress_threshold};
 std::atomic<std::size_t> max_send_queue_{defaults::max_send_queue};
-std::atomic<std::size_t> send_buffer_{from_env("LINER_SEND_BUFFER", defaults::send_buffer, true)};
+std::atomic<std::size_t> send_buffer_{from_env<std::size_t>("LINER_SEND_BUFFER")};
 std::atomic<std::chrono::milliseconds::rep> send_timeout_{
-  from_env("LINER_SEND_TIMEOUT_MS", defaults::send_timeout.count(), true)};
-std::atomic<std::chrono::milliseconds::rep> store_timeout_{initial_store_timeout()};
-std::atomic<std::size_t> inbound_budget_{from_env("LINER_INBOUND_BUDGET", defaults::inbound_budget)};
+  from_env<std::chrono::milliseconds::rep>("LINER_SEND_TIMEOUT_MS")};
+std::atomic<std::chrono::milliseconds::rep> store_timeout_{
+  from_env<std::chrono::milliseconds::rep>("LINER_STORE_TIMEOUT_MS")};
+std::atomic<std::size_t> inbound_budget_{from_env<std::size_t>("LINER_INBOUND_BUDGET")};
 std::atomic<std::size_t> max_inbound_connections_{
-  from_env("LINER_MAX_INBOUND_CONNECTIONS", defaults::max_inbound_connections)};
+  from_env<std::size_t>("LINER_MAX_INBOUND_CONNECTIONS")};
 std::atomic<std::chrono::milliseconds::rep> first_frame_timeout_{
-  from_env("LINER_FIRST_FRAME_TIMEOUT_MS", defaults::first_frame_timeout.count())};
+  from_env<std::chrono::milliseconds::rep>("LINER_FIRST_FRAME_TIMEOUT_MS")};
+
+bool timeout_in_range(std::chrono::milliseconds t, long long min) {
+  return t.count() >= min && t.count() <= max_timeout_ms;
+}
 
 } // namespace
+
+std::vector<std::string> environment_problems() {
+  std::vector<std::string> out;
+  for (const auto& v : env_numbers) {
+    std::string problem;
+    read_env(v, &problem);
+    if (!problem.empty())
+      out.push_back(std::move(problem));
+  }
+  return out;
+}
 
 std::size_t max_message_size() {
   return max_message_size_.load(std::memory_order_relaxed);
@@ -82,7 +132,7 @@ std::chrono::milliseconds send_timeout() {
 }
 
 bool set_send_timeout(std::chrono::milliseconds t) {
-  if (t.count() < 0)
+  if (!timeout_in_range(t, 0))
     return false;
   send_timeout_.store(t.count(), std::memory_order_relaxed);
   return true;
@@ -93,7 +143,7 @@ std::chrono::milliseconds store_timeout() {
 }
 
 bool set_store_timeout(std::chrono::milliseconds t) {
-  if (t.count() <= 0)
+  if (!timeout_in_range(t, 1))
     return false;
   store_timeout_.store(t.count(), std::memory_order_relaxed);
   return true;
@@ -126,7 +176,7 @@ std::chrono::milliseconds first_frame_timeout() {
 }
 
 bool set_first_frame_timeout(std::chrono::milliseconds t) {
-  if (t.count() <= 0)
+  if (!timeout_in_range(t, 1))
     return false;
   first_frame_timeout_.store(t.count(), std::memory_order_relaxed);
   return true;

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "runtime/defaults.hpp"
 
@@ -37,7 +39,8 @@ std::size_t send_buffer();
 void set_send_buffer(std::size_t n);
 
 /// Longest a send waits for room in its route's send buffer; 0: it never
-/// waits. LINER_SEND_TIMEOUT_MS sets the start value. Rejects negative values.
+/// waits. LINER_SEND_TIMEOUT_MS sets the start value. Rejects negative values
+/// and values above defaults::max_timeout.
 std::chrono::milliseconds send_timeout();
 bool set_send_timeout(std::chrono::milliseconds t);
 
@@ -45,7 +48,8 @@ bool set_send_timeout(std::chrono::milliseconds t);
 /// Starts from LINER_STORE_TIMEOUT_MS (milliseconds) when that is set to a
 /// positive number, else defaults::store_timeout.
 std::chrono::milliseconds store_timeout();
-/// Rejects 0 and negative values (returns false and keeps the old value).
+/// Rejects 0, negative values and values above defaults::max_timeout
+/// (returns false and keeps the old value).
 bool set_store_timeout(std::chrono::milliseconds t);
 
 /// Bytes the whole process may hold in inbound messages not yet delivered:
@@ -64,8 +68,15 @@ bool set_max_inbound_connections(std::size_t n);
 
 /// An inbound connection that has not sent one complete valid frame (or
 /// finished its handshake) after this long is closed.
-/// LINER_FIRST_FRAME_TIMEOUT_MS sets the start value. Rejects 0 and less.
+/// LINER_FIRST_FRAME_TIMEOUT_MS sets the start value. Rejects 0 and less,
+/// and values above defaults::max_timeout.
 std::chrono::milliseconds first_frame_timeout();
 bool set_first_frame_timeout(std::chrono::milliseconds t);
+
+/// The LINER_* variables above that are set but not a whole number in their
+/// range, one line each ("LINER_SEND_BUFFER=abc is not a whole number from 0
+/// to ... (bytes); using 262144"). Such a variable is ignored: its setting
+/// keeps its default. Empty when all are unset or fine.
+std::vector<std::string> environment_problems();
 
 } // namespace liner::knobs

@@ -27,13 +27,25 @@ std::string openssl_error(const char* what) {
 
 } // namespace
 
-std::optional<settings> settings::from_environment() {
-  const char* cert = std::getenv("LINER_TLS_CERT");
-  const char* key = std::getenv("LINER_TLS_KEY");
-  const char* ca = std::getenv("LINER_TLS_CA");
-  if (!cert || !*cert || !key || !*key || !ca || !*ca)
-    return std::nullopt;
-  return settings{cert, key, ca};
+result<std::optional<settings>> settings::from_environment() {
+  const char* names[] = {"LINER_TLS_CERT", "LINER_TLS_KEY", "LINER_TLS_CA"};
+  std::string values[3];
+  std::string missing;
+  int unset = 0;
+  for (int i = 0; i < 3; ++i) {
+    const char* v = std::getenv(names[i]);
+    values[i] = v ? v : "";
+    if (values[i].empty()) {
+      missing += std::string(missing.empty() ? "" : ", ") + names[i];
+      ++unset;
+    }
+  }
+  if (unset == 3)
+    return std::optional<settings>{};
+  if (!missing.empty())
+    return fail(error_code::invalid_arg,
+                "LINER_TLS_CERT, LINER_TLS_KEY and LINER_TLS_CA go together; missing: " + missing);
+  return std::optional<settings>{settings{values[0], values[1], values[2]}};
 }
 
 result<std::shared_ptr<const context>> context::create(const settings& s) {

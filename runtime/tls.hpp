@@ -25,8 +25,11 @@ struct settings {
   std::string key_file;
   std::string ca_file;
 
-  /// LINER_TLS_CERT, LINER_TLS_KEY and LINER_TLS_CA, when all three are set.
-  static std::optional<settings> from_environment();
+  /// LINER_TLS_CERT, LINER_TLS_KEY and LINER_TLS_CA when all three are set;
+  /// nullopt when none is; a failure (error_code::invalid_arg, naming the
+  /// missing ones) when only some are: half a TLS setup must not quietly
+  /// mean plain TCP.
+  static result<std::optional<settings>> from_environment();
 };
 
 /// OpenSSL's context for one client (both roles: it accepts and it dials).

@@ -201,11 +201,21 @@ LINER_API size_t lnr_get_max_inbound_connections(void);
    room, at most the send timeout; then the send fails with LNR_ERR_BUSY (and a
    LNR_SENDER_BUSY status event). A send from inside a callback never waits. Default 256 KiB
    (LINER_SEND_BUFFER), 0 = unlimited (liner's behaviour); timeout default 1000 ms
-   (LINER_SEND_TIMEOUT_MS), 0 = fail at once. */
+   (LINER_SEND_TIMEOUT_MS), 0 = fail at once, at most 86400000 (a day). */
 LINER_API BOOL lnr_set_send_buffer(size_t bytes);
 LINER_API size_t lnr_get_send_buffer(void);
 LINER_API BOOL lnr_set_send_timeout_ms(unsigned int ms);
 LINER_API unsigned int lnr_get_send_timeout_ms(void);
+
+/* Store timeout: longest a call waits for the store before failing with LNR_ERR_STORE
+   (default 5000 ms, LINER_STORE_TIMEOUT_MS). First-frame timeout: an inbound connection that
+   has not sent one complete valid frame (or finished its handshake) after this long is
+   closed (default 5000 ms, LINER_FIRST_FRAME_TIMEOUT_MS). Both process-wide; 0 and values
+   above 86400000 (a day) are rejected (FALSE, unchanged). */
+LINER_API BOOL lnr_set_store_timeout_ms(unsigned int ms);
+LINER_API unsigned int lnr_get_store_timeout_ms(void);
+LINER_API BOOL lnr_set_first_frame_timeout_ms(unsigned int ms);
+LINER_API unsigned int lnr_get_first_frame_timeout_ms(void);
 
 /* The client's counters as one JSON object, e.g.
      {"client":"alice","topic":"a","running":true,"sent":{"messages":3,"bytes":42},

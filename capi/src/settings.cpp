@@ -1,4 +1,4 @@
-// Settings: the process-wide knobs, the advertise address, the address
+// Settings: the process-wide knobs (sizes and timeouts), the advertise address, the address
 // getters (lnr_set/get_*, lnr_set_advertise_addr, lnr_advertise_addr,
 // lnr_bound_listen_addr, lnr_published_addr) and the shared secret
 // (lnr_set_auth_secret), TLS (lnr_set_tls) and durable mode (lnr_set_durable).
@@ -55,6 +55,22 @@ BOOL lnr_set_send_timeout_ms(unsigned int ms) {
 
 unsigned int lnr_get_send_timeout_ms(void) {
   return static_cast<unsigned int>(knobs::send_timeout().count());
+}
+
+BOOL lnr_set_store_timeout_ms(unsigned int ms) {
+  return knobs::set_store_timeout(std::chrono::milliseconds{ms}) ? TRUE : FALSE;
+}
+
+unsigned int lnr_get_store_timeout_ms(void) {
+  return static_cast<unsigned int>(knobs::store_timeout().count());
+}
+
+BOOL lnr_set_first_frame_timeout_ms(unsigned int ms) {
+  return knobs::set_first_frame_timeout(std::chrono::milliseconds{ms}) ? TRUE : FALSE;
+}
+
+unsigned int lnr_get_first_frame_timeout_ms(void) {
+  return static_cast<unsigned int>(knobs::first_frame_timeout().count());
 }
 
 BOOL lnr_set_inbound_budget(size_t bytes) {

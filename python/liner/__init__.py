@@ -72,6 +72,8 @@ from .knobs import (
     get_max_send_queue,
     get_send_buffer,
     get_send_timeout_ms,
+    get_store_timeout_ms,
+    get_first_frame_timeout_ms,
     liner_version,
     postgres_enabled,
     set_compress_threshold,
@@ -81,6 +83,8 @@ from .knobs import (
     set_max_send_queue,
     set_send_buffer,
     set_send_timeout_ms,
+    set_store_timeout_ms,
+    set_first_frame_timeout_ms,
     version,
 )
 from .log import set_log_callback, use_logging
@@ -132,6 +136,10 @@ __all__ = [
     "get_send_buffer",
     "set_send_timeout_ms",
     "get_send_timeout_ms",
+    "set_store_timeout_ms",
+    "get_store_timeout_ms",
+    "set_first_frame_timeout_ms",
+    "get_first_frame_timeout_ms",
     "Client",
     "Message",
     "ReceiveCallback",

@@ -117,6 +117,10 @@ _PROTOTYPES: Dict[str, Tuple[Sequence[object], object]] = {
     "lnr_get_send_buffer": ((), c_size_t),
     "lnr_set_send_timeout_ms": ((c_uint,), c_bool),
     "lnr_get_send_timeout_ms": ((), c_uint),
+    "lnr_set_store_timeout_ms": ((c_uint,), c_bool),
+    "lnr_get_store_timeout_ms": ((), c_uint),
+    "lnr_set_first_frame_timeout_ms": ((c_uint,), c_bool),
+    "lnr_get_first_frame_timeout_ms": ((), c_uint),
 }
 
 

@@ -26,6 +26,10 @@ __all__ = [
     "get_send_buffer",
     "set_send_timeout_ms",
     "get_send_timeout_ms",
+    "set_store_timeout_ms",
+    "get_store_timeout_ms",
+    "set_first_frame_timeout_ms",
+    "get_first_frame_timeout_ms",
     "postgres_enabled",
 ]
 
@@ -159,14 +163,46 @@ def get_send_buffer() -> int:
 def set_send_timeout_ms(ms: int) -> bool:
     """Longest a send waits for room in the send buffer (default 1000 ms,
     ``LINER_SEND_TIMEOUT_MS``; 0 = fail at once). False (unchanged) for a
-    negative value, one above 2**32 - 1, or a library without it."""
-    fn = _extension("lnr_set_send_timeout_ms")
-    if _size(ms) < 0 or ms > 0xFFFFFFFF or fn is None:
-        return False
-    return bool(fn(ms))
+    negative value, one above a day (86400000), or a library without it."""
+    return _set_timeout("lnr_set_send_timeout_ms", ms)
 
 
 def get_send_timeout_ms() -> int:
     """See :func:`set_send_timeout_ms`; 0 with a library without it."""
     fn = _extension("lnr_get_send_timeout_ms")
+    return int(fn()) if fn is not None else 0
+
+
+def _set_timeout(name: str, ms: int) -> bool:
+    fn = _extension(name)
+    if _size(ms) < 0 or ms > 0xFFFFFFFF or fn is None:
+        return False
+    return bool(fn(ms))
+
+
+def set_store_timeout_ms(ms: int) -> bool:
+    """Longest a call waits for the store before failing with
+    :class:`StoreError` (default 5000 ms, ``LINER_STORE_TIMEOUT_MS``).
+    Process-wide. False (unchanged) for 0, a negative value, one above a day
+    (86400000), or a library without it."""
+    return _set_timeout("lnr_set_store_timeout_ms", ms)
+
+
+def get_store_timeout_ms() -> int:
+    """See :func:`set_store_timeout_ms`; 0 with a library without it."""
+    fn = _extension("lnr_get_store_timeout_ms")
+    return int(fn()) if fn is not None else 0
+
+
+def set_first_frame_timeout_ms(ms: int) -> bool:
+    """An inbound connection that has not sent one complete valid frame (or
+    finished its handshake) after this long is closed (default 5000 ms,
+    ``LINER_FIRST_FRAME_TIMEOUT_MS``). Process-wide. False (unchanged) for 0,
+    a negative value, one above a day, or a library without it."""
+    return _set_timeout("lnr_set_first_frame_timeout_ms", ms)
+
+
+def get_first_frame_timeout_ms() -> int:
+    """See :func:`set_first_frame_timeout_ms`; 0 with a library without it."""
+    fn = _extension("lnr_get_first_frame_timeout_ms")
     return int(fn()) if fn is not None else 0

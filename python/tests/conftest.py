@@ -54,7 +54,8 @@ def knobs_restored() -> Iterator[None]:
     saved = (liner.get_max_message_size(), liner.get_compress_threshold(),
              liner.get_max_send_queue(), liner.get_inbound_budget(),
              liner.get_max_inbound_connections(), liner.get_send_buffer(),
-             liner.get_send_timeout_ms())
+             liner.get_send_timeout_ms(), liner.get_store_timeout_ms(),
+             liner.get_first_frame_timeout_ms())
     try:
         yield
     finally:
@@ -65,6 +66,8 @@ def knobs_restored() -> Iterator[None]:
         liner.set_max_inbound_connections(saved[4])
         liner.set_send_buffer(saved[5])
         liner.set_send_timeout_ms(saved[6])
+        liner.set_store_timeout_ms(saved[7])
+        liner.set_first_frame_timeout_ms(saved[8])
 
 
 @pytest.fixture

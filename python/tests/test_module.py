@@ -144,6 +144,18 @@ def test_knobs(knobs_restored) -> None:
     assert liner.get_send_timeout_ms() == 0
     assert liner.set_send_timeout_ms(-5) is False
     assert liner.set_send_timeout_ms(1 << 40) is False
+    assert liner.set_send_timeout_ms(86_400_001) is False  # above a day
+
+    assert liner.get_store_timeout_ms() == 5000
+    assert liner.set_store_timeout_ms(0) is False
+    assert liner.set_store_timeout_ms(86_400_001) is False
+    assert liner.get_store_timeout_ms() == 5000
+    assert liner.set_store_timeout_ms(7000) is True
+    assert liner.get_store_timeout_ms() == 7000
+    assert liner.get_first_frame_timeout_ms() == 5000
+    assert liner.set_first_frame_timeout_ms(-1) is False
+    assert liner.set_first_frame_timeout_ms(300) is True
+    assert liner.get_first_frame_timeout_ms() == 300
 
 
 def test_log_callback_gets_error_lines(sqlite_store) -> None:

@@ -52,6 +52,20 @@ static void test_knobs(void) {
   CHECK_TRUE(lnr_set_send_timeout_ms(0));
   CHECK(lnr_get_send_timeout_ms() == 0);
   CHECK_TRUE(lnr_set_send_timeout_ms(1000));
+  CHECK_FALSE(lnr_set_send_timeout_ms(86400001u)); /* above a day: refused, unchanged */
+  CHECK(lnr_get_send_timeout_ms() == 1000);
+  CHECK(lnr_get_store_timeout_ms() == 5000);
+  CHECK_FALSE(lnr_set_store_timeout_ms(0));
+  CHECK_FALSE(lnr_set_store_timeout_ms(0xFFFFFFFFu));
+  CHECK(lnr_get_store_timeout_ms() == 5000);
+  CHECK_TRUE(lnr_set_store_timeout_ms(7000));
+  CHECK(lnr_get_store_timeout_ms() == 7000);
+  CHECK_TRUE(lnr_set_store_timeout_ms(5000));
+  CHECK(lnr_get_first_frame_timeout_ms() == 5000);
+  CHECK_FALSE(lnr_set_first_frame_timeout_ms(0));
+  CHECK_TRUE(lnr_set_first_frame_timeout_ms(250));
+  CHECK(lnr_get_first_frame_timeout_ms() == 250);
+  CHECK_TRUE(lnr_set_first_frame_timeout_ms(5000));
 }
 
 /* With no log callback, lines go to stderr; the callback gets them again
