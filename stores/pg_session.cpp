@@ -48,11 +48,11 @@ void session::open() {
     throw lost("out of memory");
   PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr); // "already exists, skipping"
   if (PQstatus(conn_) == CONNECTION_BAD)
-    fail_connection("cannot connect");
+    fail_connect();
   auto st = PGRES_POLLING_WRITING;
   while (st != PGRES_POLLING_OK) {
     if (st == PGRES_POLLING_FAILED)
-      fail_connection("cannot connect");
+      fail_connect();
     wait_socket(st == PGRES_POLLING_READING ? POLLIN : POLLOUT, "connecting");
     st = PQconnectPoll(conn_);
   }
@@ -95,6 +95,14 @@ void session::fail_connection(const std::string& what) {
   std::string why = conn_ ? one_line(PQerrorMessage(conn_)) : std::string();
   drop();
   throw lost(what + (why.empty() ? "" : ": " + why));
+}
+
+void session::fail_connect() {
+  std::string why = conn_ ? one_line(PQerrorMessage(conn_)) : std::string();
+  drop();
+  // The same failure kind as a lost connection: callers retry both alike.
+  throw store_error("cannot connect to PostgreSQL" + (why.empty() ? "" : ": " + why),
+                    store_failure::connection_lost);
 }
 
 void session::wait_socket(short events, const char* doing) {

@@ -71,6 +71,9 @@ public:
   static store_error lost(const std::string& why);
   /// Drops the connection and throws lost(what + libpq's reason).
   [[noreturn]] void fail_connection(const std::string& what);
+  /// The same for a connection that never came up (a first connect or a
+  /// reconnect attempt): "cannot connect to PostgreSQL: <libpq's reason>".
+  [[noreturn]] void fail_connect();
 
 private:
   std::string url_;
