@@ -21,7 +21,7 @@ client_core::client_core(std::string unique_name, std::string topic, std::string
                          std::unique_ptr<Store> store)
   : unique_name_(std::move(unique_name)), topic_(std::move(topic)),
     localhost_(std::move(localhost)), runtime_(actor_runtime::acquire()),
-    store_(spawn_store_actor(system(), std::move(store), store_stats_)), routes_(system(), store_, *topics_),
+    store_(spawn_store_actor(system(), std::move(store), store_stats_, unique_name_)), routes_(system(), store_, *topics_),
     sql_routes_(system(), store_, *topics_, routes_.shared_addresses(), sql_publisher_topic),
     control_(system(), store_, routes_, *topics_, unique_name_,
              [this](status_kind kind, const std::string& topic, const std::string& peer,

@@ -128,6 +128,8 @@ result<void> client_core::run(receive_callback on_receive) {
   }
   announce({"client_connected", unique_name_, topic_, *published}, false);
   metrics_hub::client_running(); // serves LINER_METRICS_ADDR from the first run on
+  log::info(unique_name_, "running: topic '" + topic_ + "', bound to "
+                            + bound_listen_addr().value_or(localhost_) + ", published as " + *published);
   return {};
 }
 
@@ -154,6 +156,7 @@ result<void> client_core::stop() {
   }
   stop_actors();
   failures_.flush(unique_name_); // the repeats not summed up yet
+  log::info(unique_name_, "stopped");
   return {};
 }
 

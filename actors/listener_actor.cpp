@@ -83,6 +83,7 @@ void forget(listener_broker* self, connection_handle hdl, bool close) {
     ::shutdown(it->second.fd, SHUT_RD);
     self->close(hdl);
   }
+  log::debug(st.own_name, "inbound connection #" + std::to_string(it->second.stream) + " closed");
   inbound_budget::instance().leave(it->second.ticket);
   st.open->fetch_sub(1);
   self->send(st.delivery, msg::closed_atom::value, it->second.stream);
@@ -105,6 +106,9 @@ void on_accepted(listener_broker* self, msg::accepted_socket& m) {
   in.ticket = inbound_budget::instance().enroll({self->address(), hdl, in.stream});
   if (st.tls)
     in.tls = std::make_unique<tls::session>(st.tls, true);
+  if (log::enabled(log::level::debug))
+    log::debug(st.own_name, "inbound connection #" + std::to_string(in.stream) + " from "
+                              + self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl)));
   self->ack_writes(hdl, true); // `unsent` tells when CAF has nothing pending
   self->configure_read(hdl, caf::io::receive_policy::at_most(defaults::listener_read_size));
   // Anonymous: a timer sent by the broker itself would keep a stopped broker alive.

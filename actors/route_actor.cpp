@@ -315,6 +315,8 @@ void open_stream(route_broker* self, int fd) {
   auto& stats = st.ctx.route->stats();
   stats.connects.fetch_add(1, std::memory_order_relaxed);
   stats.connected.store(true, std::memory_order_relaxed);
+  log::info(st.ctx.own_name,
+            "route to '" + st.ctx.route->listener_name + "' at " + st.ctx.route->addr() + " connected");
   st.acks = frame_decoder{};
   st.unsent = 0;
   self->ack_writes(st.hdl, true);

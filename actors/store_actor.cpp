@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "runtime/defaults.hpp"
+#include "runtime/log.hpp"
 
 namespace liner {
 
@@ -25,8 +26,8 @@ std::string duration_text(std::chrono::milliseconds d) {
 // most one connection per backoff step, however many requests arrive.
 class store_keeper {
 public:
-  store_keeper(std::unique_ptr<Store> store, std::shared_ptr<store_stats> stats)
-    : store_(std::move(store)), stats_(std::move(stats)) {}
+  store_keeper(std::unique_ptr<Store> store, std::shared_ptr<store_stats> stats, std::string who)
+    : store_(std::move(store)), stats_(std::move(stats)), who_(std::move(who)) {}
 
   /// Serves one request and counts it (time, failure) in the client's stats.
   template <class R>
@@ -95,6 +96,7 @@ private:
     store_->set_deadline(deadline);
     try {
       store_->reconnect();
+      log::info(who_, "store connection restored");
       backoff_ = defaults::store_reconnect_first;
       next_attempt_ = {};
       return std::nullopt;
@@ -106,10 +108,14 @@ private:
     }
   }
 
-  void lost(const char* why) { last_cause_ = why; }
+  void lost(const char* why) {
+    last_cause_ = why;
+    log::info(who_, std::string("store connection lost (reconnecting on the next request): ") + why);
+  }
 
   std::unique_ptr<Store> store_;
   std::shared_ptr<store_stats> stats_;
+  std::string who_;
   std::string last_cause_;
   clock_type::time_point next_attempt_{};
   std::chrono::milliseconds backoff_ = defaults::store_reconnect_first;
@@ -130,9 +136,10 @@ store_actor::behavior_type store_actor_impl(store_actor::pointer,
 } // namespace
 
 store_actor spawn_store_actor(caf::actor_system& sys, std::unique_ptr<Store> store,
-                              std::shared_ptr<store_stats> stats) {
+                              std::shared_ptr<store_stats> stats, std::string who) {
   return sys.spawn<caf::detached>(store_actor_impl,
-                                  std::make_shared<store_keeper>(std::move(store), std::move(stats)));
+                                  std::make_shared<store_keeper>(std::move(store), std::move(stats),
+                                                                 std::move(who)));
 }
 
 std::string missed_deadline_message() {

@@ -51,9 +51,10 @@ struct store_actor_of<req::request_list<Rs...>> {
 using store_actor = detail::store_actor_of<req::all>::type;
 
 /// Spawns the store actor; it owns `store` from now on and counts every
-/// request it serves in `stats` (shared with the client).
+/// request it serves in `stats` (shared with the client). `who` names the
+/// client in its log lines (a lost and a restored connection, at info).
 store_actor spawn_store_actor(caf::actor_system& sys, std::unique_ptr<Store> store,
-                              std::shared_ptr<store_stats> stats);
+                              std::shared_ptr<store_stats> stats, std::string who);
 
 /// A request with the deadline every store call gets (knobs::store_timeout).
 template <class R>
