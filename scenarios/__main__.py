@@ -13,6 +13,7 @@ import threading
 import time
 import traceback
 
+from scenarios import pg_conninfo
 from scenarios.harness import Mesh, Store
 
 ALL = ["one_to_one", "one_to_one_for_many", "one_to_many", "many_to_many",
@@ -28,7 +29,8 @@ def describe(name: str) -> str:
 
 def run_one(name: str, store_spec: str) -> dict:
     module = importlib.import_module("scenarios." + name)
-    row = {"scenario": name, "store": "postgres" if store_spec.startswith("postgres") else "sqlite"}
+    row = {"scenario": name,
+           "store": "postgres" if pg_conninfo.is_postgres_location(store_spec) else "sqlite"}
     started = time.monotonic()
     store = Store(store_spec)
     mesh = Mesh(store)

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from scenarios import pg_conninfo
 from scenarios.liner_import import REPO, liner
 
 DEFAULT_WAIT = 60.0  # seconds: generous, only reached when something is wrong
@@ -34,7 +35,7 @@ class Store:
     or a new schema on a PostgreSQL server (dropped afterwards)."""
 
     def __init__(self, spec: str):
-        self.kind = "postgres" if spec.startswith("postgres") else "sqlite"
+        self.kind = "postgres" if pg_conninfo.is_postgres_location(spec) else "sqlite"
         self._tmp = tempfile.TemporaryDirectory(prefix="liner-scenario-")
         if self.kind == "sqlite":
             self.url = os.path.join(self._tmp.name, "mesh.db")
@@ -43,8 +44,7 @@ class Store:
         self._base = spec
         self._schema = "scenario_" + uuid.uuid4().hex[:12]
         self._psql("CREATE SCHEMA " + self._schema)
-        sep = "&" if "?" in spec else "?"
-        self.url = spec + sep + "options=-csearch_path%3D" + self._schema
+        self.url = pg_conninfo.with_server_option(spec, "-csearch_path=" + self._schema)
 
     def _psql(self, sql: str) -> None:
         subprocess.run(["psql", self._base, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
@@ -250,7 +250,7 @@ class Peer:
             [REPO, os.path.join(REPO, "python"), env.get("PYTHONPATH", "")])
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "scenarios.peer", "--name", name, "--topic", topic,
-             "--store", store.url, "--listen", listen],
+             "--store", store.url, "--kind", store.kind, "--listen", listen],
             cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, bufsize=1)
         self.received: List[Tuple[str, str]] = []

@@ -27,6 +27,10 @@ if str(PYTHON_DIR) not in sys.path:
 
 import liner  # noqa: E402  (the source tree's package)
 
+if str(REPO) not in sys.path:
+    sys.path.append(str(REPO))
+from scenarios import pg_conninfo  # noqa: E402  (libpq's parser for connection strings)
+
 
 def wait_until(pred: Callable[[], Any], timeout: float = TIMEOUT, interval: float = 0.01) -> bool:
     """Polls ``pred`` until it is true or ``timeout`` passes; returns its
@@ -88,10 +92,9 @@ def drop_schema(schema: str) -> None:
 
 
 def url_with_schema(url: str, schema: str) -> str:
-    """As tests/support/test_backends.cpp: a search_path option on the URL."""
-    if url.startswith(("postgresql://", "postgres://")):
-        return url + ("&" if "?" in url else "?") + "options=-csearch_path%3D" + schema
-    return url + f" options='-csearch_path={schema}'"
+    """As tests/support/test_backends.cpp: a search_path option added to the
+    connection string by libpq's parser."""
+    return pg_conninfo.with_server_option(url, "-csearch_path=" + schema)
 
 
 def psql(url: str, sql: str) -> str:
