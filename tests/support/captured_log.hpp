@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "runtime/log.hpp"
 #include "support/client_helpers.hpp" // wait_deadline
 
@@ -42,6 +44,13 @@ public:
       if (l.find(text) != std::string::npos)
         return l;
     return {};
+  }
+  /// Waits for a line containing `text`; a failure lists every line.
+  ::testing::AssertionResult shows(const std::string& text) {
+    if (wait_for(text))
+      return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "no line with \"" << text << "\" in "
+                                         << ::testing::PrintToString(lines());
   }
   bool wait_for(const std::string& text) {
     std::unique_lock<std::mutex> lock{mtx_};
