@@ -1,5 +1,7 @@
-// Every Store operation against both real backends: a SQLite file and a
-// PostgreSQL server (a fresh schema per test).
+// Every Store operation against the three real backends: a SQLite file, a
+// PostgreSQL server (a fresh schema per test) and a Redis server (a fresh
+// database per test). What only SQL stores have (schema, operator views,
+// receivers_json seeding) is in sql_store_test, on the first two.
 #include <gtest/gtest.h>
 
 #include <libpq-fe.h>
@@ -40,16 +42,11 @@ protected:
   std::unique_ptr<Store> store;
 };
 
-std::string q(const std::string& s) {
-  std::string out = "'";
-  for (char c : s)
-    out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
+class sql_store_test : public store_test {};
 
 } // namespace
 
-TEST_P(store_test, creates_liner_schema_with_the_eight_tables_and_index) {
+TEST_P(sql_store_test, creates_liner_schema_with_the_eight_tables_and_index) {
   auto count_tables = db->kind() == "sqlite"
     ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('seq', "
       "'topic_addr', 'sender_listener', 'conn_key_map', 'topic_key', 'conn_sender', "
@@ -78,7 +75,7 @@ TEST_P(store_test, creates_liner_schema_with_the_eight_tables_and_index) {
   EXPECT_EQ(again->get_addresses_of_topic("orders"), std::vector<std::string>{"127.0.0.1:4001"});
 }
 
-TEST_P(store_test, operator_views_answer_who_is_where_what_waits_and_the_acks) {
+TEST_P(sql_store_test, operator_views_answer_who_is_where_what_waits_and_the_acks) {
   store->regist_topic("orders");
   auto bob = open("bob", "billing", "127.0.0.1:4002");
   bob->regist_topic("billing");
@@ -112,7 +109,7 @@ TEST_P(store_test, operator_views_answer_who_is_where_what_waits_and_the_acks) {
   EXPECT_EQ(db->scalar("SELECT COUNT(*) FROM liner_pending"), 1);
 }
 
-TEST_P(store_test, adds_client_name_to_an_old_sender_listener_table) {
+TEST_P(sql_store_test, adds_client_name_to_an_old_sender_listener_table) {
   store.reset();
   auto fresh = make_test_database(GetParam());
   fresh->exec("CREATE TABLE sender_listener (sender_key TEXT NOT NULL, addr TEXT NOT NULL, "
@@ -139,11 +136,8 @@ TEST_P(store_test, catalog_register_lookup_unregister) {
   EXPECT_EQ(dir[0].client_name, "bob");
   EXPECT_EQ(dir[1].addr, "127.0.0.1:4001");
   EXPECT_EQ(dir[1].client_name, "alice");
-  // The operator's query from liner's docs works unchanged.
-  EXPECT_EQ(db->scalar("SELECT COUNT(*) FROM topic_addr WHERE topic = 'orders'"), 2);
-  EXPECT_EQ(db->text("SELECT client_name FROM topic_addr WHERE topic = 'orders' "
-                     "AND addr = '127.0.0.1:4001'"),
-            "alice");
+  // Where liner keeps it (topic_addr, lnr_topic:orders:addr).
+  EXPECT_EQ(db->catalog_count("orders"), 2);
 
   // Re-registering is an upsert: a new owner replaces the name.
   auto carol = open("carol", "orders", "127.0.0.1:4001");
@@ -179,13 +173,11 @@ TEST_P(store_test, names_with_quotes_colons_and_unicode_round_trip) {
     auto k = s->get_topic_key(n);
     EXPECT_EQ(store->get_topic_key(n), k);
     auto ck = s->get_connection_key_for_sender(n);
-    EXPECT_EQ(db->scalar("SELECT connection_key FROM conn_key_map WHERE composite = "
-                         + q(n + ":" + n + ":" + n)),
-              ck);
+    EXPECT_EQ(db->stored_connection_key(n, n, n), ck);
     s->set_sender_topic_by_connection_key_from_sender(ck);
     EXPECT_EQ(store->get_sender_topic_by_connection_key(ck), n);
   }
-  EXPECT_EQ(db->scalar("SELECT COUNT(*) FROM topic_addr"), int64_t(names.size()));
+  EXPECT_EQ(db->catalog_count(), int64_t(names.size()));
 }
 
 TEST_P(store_test, topic_and_connection_keys_share_one_counter_starting_at_one) {
@@ -194,10 +186,8 @@ TEST_P(store_test, topic_and_connection_keys_share_one_counter_starting_at_one) 
   EXPECT_EQ(store->get_topic_key("billing"), 3);
   EXPECT_EQ(store->get_topic_key("orders"), 1);
   EXPECT_EQ(store->get_connection_key_for_sender("bob"), 2);
-  EXPECT_EQ(db->scalar("SELECT v FROM seq WHERE id = 1"), 3);
-  EXPECT_EQ(db->scalar("SELECT connection_key FROM conn_key_map WHERE composite = "
-                       "'alice:orders:bob'"),
-            2);
+  EXPECT_EQ(db->key_counter(), 3);
+  EXPECT_EQ(db->stored_connection_key("alice", "orders", "bob"), 2);
   // Another process sees the same keys.
   auto other = open("alice", "orders", "x");
   EXPECT_EQ(other->get_topic_key("billing"), 3);
@@ -206,8 +196,8 @@ TEST_P(store_test, topic_and_connection_keys_share_one_counter_starting_at_one) 
 
 TEST_P(store_test, find_connection_key_never_allocates) {
   EXPECT_EQ(store->find_connection_key_for_sender("bob"), std::nullopt);
-  EXPECT_EQ(db->scalar("SELECT COUNT(*) FROM conn_key_map"), 0);
-  EXPECT_EQ(db->scalar("SELECT v FROM seq WHERE id = 1"), 0);
+  EXPECT_EQ(db->connection_key_count(), 0);
+  EXPECT_EQ(db->key_counter(), 0);
 }
 
 TEST_P(store_test, conn_sender_maps_a_connection_key_to_the_senders_topic) {
@@ -224,11 +214,11 @@ TEST_P(store_test, conn_sender_maps_a_connection_key_to_the_senders_topic) {
 TEST_P(store_test, ack_cursor_defaults_to_zero_and_is_upserted) {
   EXPECT_EQ(store->get_last_mess_number_for_sender(5), 0u);
   // A missing row is created with 0, as liner does.
-  EXPECT_EQ(db->scalar("SELECT v FROM conn_mess_number WHERE connection_key = 5"), 0);
+  EXPECT_EQ(db->stored_ack(5), 0);
   EXPECT_EQ(store->get_last_mess_number_for_listener(6), 0u);
   store->set_last_mess_number_from_listener(5, 42);
   EXPECT_EQ(store->get_last_mess_number_for_sender(5), 42u);
-  EXPECT_EQ(db->scalar("SELECT v FROM conn_mess_number WHERE connection_key = 5"), 42);
+  EXPECT_EQ(db->stored_ack(5), 42);
   store->set_last_mess_numbers_from_listener({{5, 50}, {6, 7}, {8, 1}});
   EXPECT_EQ(store->get_last_mess_number_for_listener(5), 50u);
   EXPECT_EQ(store->get_last_mess_number_for_listener(6), 7u);
@@ -249,7 +239,7 @@ TEST_P(store_test, offline_queue_is_fifo_and_load_deletes) {
   store->save_messages_from_sender(7, {frames.begin() + 3, frames.end()});
   store->save_messages_from_sender(8, {frame(1, "other")});
   EXPECT_EQ(store->count_pending_messages(7), 6);
-  EXPECT_EQ(db->scalar("SELECT COUNT(*) FROM conn_messages WHERE connection_key = 7"), 6);
+  EXPECT_EQ(db->queue_length(7), 6);
   EXPECT_EQ(store->load_last_message_for_sender(7), frames.back());
   EXPECT_EQ(store->count_pending_messages(7), 6); // peeking deletes nothing
   EXPECT_EQ(store->load_messages_for_sender(7), frames);
@@ -303,8 +293,7 @@ TEST_P(store_test, sender_listener_rows_and_listener_name_fallback) {
   EXPECT_EQ(rows[0].addr, "127.0.0.1:5000");
   EXPECT_EQ(rows[0].listener_topic, "billing");
   EXPECT_EQ(rows[0].client_name, "bob2");
-  EXPECT_EQ(db->scalar("SELECT COUNT(*) FROM sender_listener WHERE sender_key = 'alice:orders'"),
-            2);
+  EXPECT_EQ(db->sender_route_count("alice", "orders"), 2);
   // Not in the catalog: the remembered name is used, for the matching topic only.
   EXPECT_EQ(store->get_listener_unique_name("billing", "127.0.0.1:5000"), "bob2");
   EXPECT_EQ(store->get_listener_unique_name("other", "127.0.0.1:5000"), std::nullopt);
@@ -351,22 +340,20 @@ TEST_P(store_test, clear_stored_messages_deletes_this_senders_queues_acks_and_ro
   other->save_listener_for_sender("a:1", "billing", "bob");
   auto other_ck = other->get_connection_key_for_sender("bob");
   other->save_messages_from_sender(other_ck, {frame(1, "keep")});
-  auto seq_before = db->scalar("SELECT v FROM seq WHERE id = 1");
+  auto seq_before = db->key_counter();
 
   store->clear_stored_messages();
   EXPECT_EQ(store->count_pending_messages(ck), 0);
-  EXPECT_EQ(db->scalar("SELECT COUNT(*) FROM conn_mess_number WHERE connection_key = "
-                       + std::to_string(ck)),
-            0);
+  EXPECT_EQ(db->stored_ack(ck), std::nullopt);
   EXPECT_TRUE(store->get_listeners_of_sender().empty());
   EXPECT_EQ(other->count_pending_messages(other_ck), 1);
   EXPECT_EQ(other->get_listeners_of_sender().size(), 1u);
   // Keys survive, and no key was allocated for carol while clearing.
   EXPECT_EQ(store->find_connection_key_for_sender("bob"), ck);
-  EXPECT_EQ(db->scalar("SELECT v FROM seq WHERE id = 1"), seq_before);
+  EXPECT_EQ(db->key_counter(), seq_before);
 }
 
-TEST_P(store_test, seeding_follows_liners_isolated_file_model) {
+TEST_P(sql_store_test, seeding_follows_liners_isolated_file_model) {
   store->seed_receivers({{"billing", "127.0.0.1:5000", "bob"},
                          {"shipping", "127.0.0.1:5001", "carol"},
                          {"orders", "127.0.0.1:4001", "alice"}});
@@ -396,7 +383,9 @@ TEST_P(store_test, data_survives_reopening) {
   EXPECT_EQ(again->load_messages_for_sender(ck), std::vector<std::vector<char>>{frame(1, "persisted")});
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, store_test, ::testing::Values("sqlite", "postgres"),
+INSTANTIATE_TEST_SUITE_P(backends, store_test, ::testing::Values("sqlite", "postgres", "redis"),
+                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(backends, sql_store_test, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
 // -- opening errors -------------------------------------------------------------

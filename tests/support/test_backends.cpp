@@ -1,12 +1,15 @@
 #include "support/test_backends.hpp"
 
 #include "stores/pg_conninfo.hpp"
+#include "stores/redis_connection.hpp"
+#include "stores/redis_store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
 #include <atomic>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -36,6 +39,18 @@ std::string postgres_url() {
   return url;
 }
 
+std::string redis_url() {
+  const char* url = std::getenv("LINER_TEST_REDIS_URL");
+  if (!url || !*url)
+    throw std::runtime_error("LINER_TEST_REDIS_URL is not set: start a server with "
+                             "scripts/redis start, or run scripts/test");
+  return url;
+}
+
+std::vector<std::string> test_database::command(const std::vector<std::string>&) {
+  throw std::logic_error("Redis commands on a " + kind() + " database");
+}
+
 std::string url_with_option(const std::string& url, const std::string& option) {
   return pg::with_server_option(url, option);
 }
@@ -46,6 +61,47 @@ std::string url_with_schema(const std::string& url, const std::string& schema) {
 
 namespace {
 
+std::string sql_text(const std::string& s) {
+  std::string out = "'";
+  for (char c : s)
+    out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// The questions every kind answers, in SQL (liner's tables are the same on both).
+class sql_database : public test_database {
+public:
+  int64_t catalog_count(const std::string& topic) override {
+    return scalar("SELECT COUNT(*) FROM topic_addr"
+                  + (topic.empty() ? std::string{} : " WHERE topic = " + sql_text(topic)));
+  }
+  void add_catalog_row(const std::string& topic, const std::string& addr,
+                       const std::string& client_name) override {
+    exec("INSERT INTO topic_addr (topic, addr, client_name) VALUES (" + sql_text(topic) + ", "
+         + sql_text(addr) + ", " + sql_text(client_name) + ")");
+  }
+  int64_t key_counter() override { return scalar("SELECT v FROM seq WHERE id = 1"); }
+  std::optional<int64_t> stored_connection_key(const std::string& sender,
+                                               const std::string& sender_topic,
+                                               const std::string& listener) override {
+    auto v = scalar("SELECT connection_key FROM conn_key_map WHERE composite = "
+                    + sql_text(sender + ":" + sender_topic + ":" + listener));
+    return v < 0 ? std::nullopt : std::optional<int64_t>{v};
+  }
+  int64_t connection_key_count() override { return scalar("SELECT COUNT(*) FROM conn_key_map"); }
+  std::optional<int64_t> stored_ack(int32_t ck) override {
+    auto v = scalar("SELECT v FROM conn_mess_number WHERE connection_key = " + std::to_string(ck));
+    return v < 0 ? std::nullopt : std::optional<int64_t>{v};
+  }
+  int64_t queue_length(int32_t ck) override {
+    return scalar("SELECT COUNT(*) FROM conn_messages WHERE connection_key = " + std::to_string(ck));
+  }
+  int64_t sender_route_count(const std::string& sender, const std::string& sender_topic) override {
+    return scalar("SELECT COUNT(*) FROM sender_listener WHERE sender_key = "
+                  + sql_text(sender + ":" + sender_topic));
+  }
+};
+
 std::string unique_suffix() {
   static std::atomic<int> counter{0};
   std::random_device rd;
@@ -53,7 +109,7 @@ std::string unique_suffix() {
          + std::to_string(rd() % 100000);
 }
 
-class sqlite_database : public test_database {
+class sqlite_database : public sql_database {
 public:
   sqlite_database() : path_(dir_.path() + "/liner.db") {}
   std::string kind() const override { return "sqlite"; }
@@ -84,7 +140,7 @@ private:
   std::unique_ptr<SQLite::Database> raw_;
 };
 
-class postgres_database : public test_database {
+class postgres_database : public sql_database {
 public:
   postgres_database()
     : base_url_(postgres_url()), schema_("liner_test_" + unique_suffix()),
@@ -135,6 +191,130 @@ private:
   std::unique_ptr<pqxx::connection> raw_;
 };
 
+// A database of its own on the test server (scripts/redis makes 10000):
+// numbers handed out by a counter in database 0, emptied before and after.
+class redis_database : public test_database {
+public:
+  redis_database() : base_(redis::parse_url(redis_url())) {
+    redis::connection admin{redis_url()};
+    admin.set_deadline(redis::connection::clock::now() + std::chrono::seconds{10});
+    admin.connect();
+    auto n = admin.run({"INCR", "liner_test:next_db"}).integer;
+    db_ = static_cast<int>(1 + n % 9999);
+    std::string auth; // the password percent-encoded, as a URL needs it
+    for (unsigned char c : base_.password) {
+      static const char* hex = "0123456789ABCDEF";
+      if (std::isalnum(c))
+        auth += static_cast<char>(c);
+      else
+        auth += std::string("%") + hex[c >> 4] + hex[c & 15];
+    }
+    auto host = base_.host.find(':') != std::string::npos ? "[" + base_.host + "]" : base_.host;
+    url_ = "redis://" + (auth.empty() ? std::string{} : ":" + auth + "@") + host + ":"
+           + std::to_string(base_.port) + "/" + std::to_string(db_);
+    command({"FLUSHDB"});
+  }
+  ~redis_database() override {
+    try {
+      command({"FLUSHDB"});
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "emptying Redis database " << db_ << ": " << e.what();
+    }
+  }
+  std::string kind() const override { return "redis"; }
+  std::string location() const override { return url_; }
+  std::unique_ptr<Store> open(const std::string& name) override {
+    return open_redis_store(url_, name);
+  }
+  void exec(const std::string&) override { throw std::logic_error("SQL on Redis"); }
+  int64_t scalar(const std::string&) override { throw std::logic_error("SQL on Redis"); }
+  std::string text(const std::string&) override { throw std::logic_error("SQL on Redis"); }
+  std::vector<std::string> command(const std::vector<std::string>& args) override {
+    auto& c = conn();
+    c.set_deadline(redis::connection::clock::now() + std::chrono::seconds{10});
+    redis::command cmd(args.begin(), args.end());
+    auto v = c.run(cmd);
+    std::vector<std::string> out;
+    flatten(v, out);
+    return out;
+  }
+
+  int64_t catalog_count(const std::string& topic) override {
+    if (!topic.empty())
+      return number(command({"HLEN", "lnr_topic:" + redis::key_part(topic) + ":addr"}));
+    int64_t n = 0;
+    for (auto& key : keys("lnr_topic:*:addr"))
+      n += number(command({"HLEN", key}));
+    return n;
+  }
+  void add_catalog_row(const std::string& topic, const std::string& addr,
+                       const std::string& client_name) override {
+    command({"HSET", "lnr_topic:" + redis::key_part(topic) + ":addr", addr, client_name});
+  }
+  int64_t key_counter() override {
+    auto v = command({"GET", "lnr_unique_key"});
+    return v.empty() ? 0 : std::stoll(v[0]);
+  }
+  std::optional<int64_t> stored_connection_key(const std::string& sender,
+                                               const std::string& sender_topic,
+                                               const std::string& listener) override {
+    auto v = command({"GET", "lnr_connection:" + redis::key_part(sender) + ":"
+                                 + redis::key_part(sender_topic) + ":" + redis::key_part(listener)
+                                 + ":key"});
+    return v.empty() ? std::nullopt : std::optional<int64_t>{std::stoll(v[0])};
+  }
+  int64_t connection_key_count() override {
+    return static_cast<int64_t>(keys("lnr_connection:*:key").size());
+  }
+  std::optional<int64_t> stored_ack(int32_t ck) override {
+    auto v = command({"GET", "lnr_connection:" + std::to_string(ck) + ":mess_number"});
+    return v.empty() ? std::nullopt : std::optional<int64_t>{std::stoll(v[0])};
+  }
+  int64_t queue_length(int32_t ck) override {
+    return number(command({"LLEN", "lnr_connection:" + std::to_string(ck) + ":messages"}));
+  }
+  int64_t sender_route_count(const std::string& sender, const std::string& sender_topic) override {
+    return number(command({"HLEN", "lnr_sender:" + redis::key_part(sender) + ":"
+                                      + redis::key_part(sender_topic) + ":listener"}));
+  }
+
+private:
+  static void flatten(const redis::value& v, std::vector<std::string>& out) {
+    switch (v.type) {
+      case redis::value::kind::string:
+      case redis::value::kind::status:
+        out.push_back(v.str);
+        break;
+      case redis::value::kind::integer:
+        out.push_back(std::to_string(v.integer));
+        break;
+      case redis::value::kind::array:
+        for (auto& e : v.elements)
+          flatten(e, out);
+        break;
+      case redis::value::kind::nil:
+        break;
+    }
+  }
+  static int64_t number(const std::vector<std::string>& v) { return v.empty() ? 0 : std::stoll(v[0]); }
+  std::vector<std::string> keys(const std::string& pattern) {
+    auto v = command({"KEYS", pattern}); // a test database holds a few keys
+    return v;
+  }
+  redis::connection& conn() {
+    if (!raw_) {
+      raw_ = std::make_unique<redis::connection>(url_);
+      raw_->set_deadline(redis::connection::clock::now() + std::chrono::seconds{10});
+      raw_->connect();
+    }
+    return *raw_;
+  }
+  redis::address base_;
+  int db_ = 0;
+  std::string url_;
+  std::unique_ptr<redis::connection> raw_;
+};
+
 } // namespace
 
 std::unique_ptr<test_database> make_test_database(const std::string& kind) {
@@ -142,6 +322,8 @@ std::unique_ptr<test_database> make_test_database(const std::string& kind) {
     return std::make_unique<sqlite_database>();
   if (kind == "postgres")
     return std::make_unique<postgres_database>();
+  if (kind == "redis")
+    return std::make_unique<redis_database>();
   throw std::invalid_argument("unknown backend " + kind);
 }
 
