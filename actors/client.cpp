@@ -8,6 +8,8 @@
 #include "runtime/knobs.hpp"
 #include "runtime/log.hpp"
 #include "stores/receivers_json.hpp"
+#include "stores/redis_connection.hpp"
+#include "stores/redis_store.hpp"
 
 namespace liner {
 
@@ -169,6 +171,24 @@ std::unique_ptr<Client> Client::create_postgres(const std::string& unique_name,
   return make_client(
     unique_name, topic, localhost, error,
     [&] { return open_postgres_store(url, unique_name, knobs::store_timeout()); },
+    [](std::shared_ptr<client_core> c) { return std::unique_ptr<Client>(new Client(std::move(c))); });
+}
+
+std::unique_ptr<Client> Client::create_redis(const std::string& unique_name,
+                                             const std::string& topic,
+                                             const std::string& localhost,
+                                             const std::string& url, std::string* error) {
+  try {
+    redis::parse_url(url);
+  } catch (const store_error& e) {
+    create_error = error_code::invalid_arg;
+    if (error)
+      *error = e.what();
+    return nullptr;
+  }
+  return make_client(
+    unique_name, topic, localhost, error,
+    [&] { return open_redis_store(url, unique_name, knobs::store_timeout()); },
     [](std::shared_ptr<client_core> c) { return std::unique_ptr<Client>(new Client(std::move(c))); });
 }
 

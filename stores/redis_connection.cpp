@@ -102,10 +102,10 @@ struct reply_deleter {
 };
 using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
 
-// "HGETALL lnr_topic:x:addr" for messages; never a payload.
+// "HGETALL lnr_topic:x:addr" for messages; never a payload, never a password.
 std::string what(const command& cmd) {
   std::string out(cmd.empty() ? std::string_view{} : cmd[0]);
-  if (cmd.size() > 1)
+  if (cmd.size() > 1 && out != "AUTH")
     out += " " + std::string(cmd[1].substr(0, 80));
   return out;
 }
@@ -237,7 +237,10 @@ void connection::connect() {
       if (e.kind() != store_failure::error)
         throw;
       drop();
-      throw store_error("Redis at " + where_.describe() + " " + what_for + ": " + e.what());
+      std::string why = e.what();
+      if (why.rfind("Redis: ", 0) == 0)
+        why.erase(0, 7);
+      throw store_error("Redis at " + where_.describe() + " " + what_for + ": " + why);
     }
   };
   if (!where_.password.empty()) {

@@ -81,8 +81,10 @@ typedef void (*lnr_pending_cb)(const char* addr, const char* topic, const char* 
 
 /* -- construction --------------------------------------------------------- */
 
-/* No Redis backend is built: returns NULL and logs "the Redis store is not built into this library (use SQLite or PostgreSQL)" (also
-   lnr_creation_error_message). */
+/* A client on Redis, liner's key layout (Rust liner peers share it): redis_url is
+   "redis://[[user]:password@]host[:port][/db]" or "unix:///path[?db=N&pass=P]". NULL on
+   failure: a malformed URL (LNR_ERR_INVALID_ARG), an unreachable server or a refused
+   password (LNR_ERR_STORE); lnr_creation_error_message says which. */
 LINER_API lnr_hClient lnr_new_client_redis(const char* unique_name, const char* topic,
                                            const char* localhost, const char* redis_url);
 LINER_API lnr_hClient lnr_new_client_sqlite(const char* unique_name, const char* topic,

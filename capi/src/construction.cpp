@@ -84,11 +84,11 @@ lnr_hClient lnr_new_client_redis(const char* unique_name, const char* topic,
   if (!check_new_args({{"unique_name", unique_name},
                        {"topic", topic},
                        {"localhost", localhost},
-                       {"store_path", redis_url}}))
+                       {"redis_url", redis_url}}))
     return nullptr;
-  refuse_creation(error_code::store, unique_name,
-                  "the Redis store is not built into this library (use SQLite or PostgreSQL)");
-  return nullptr;
+  std::string error;
+  auto client = Client::create_redis(unique_name, topic, localhost, redis_url, &error);
+  return registered(std::move(client), unique_name, error);
 }
 
 lnr_hClient lnr_new_client(const char* unique_name, const char* topic, const char* localhost,

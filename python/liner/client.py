@@ -86,10 +86,10 @@ class Client:
     """One liner client: an identity (unique name + own topic), a listen
     address and a store.
 
-    Create it with :meth:`new_sqlite` or :meth:`new_postgres` (the plain
-    constructor is liner's Redis one; this library has no Redis backend, so
-    it always raises). Every method may be called from any thread, also from
-    inside this client's callbacks.
+    Create it with :meth:`new_sqlite`, :meth:`new_postgres` or
+    :meth:`new_redis` (the plain constructor is liner's Redis one, the same
+    as :meth:`new_redis`). Every method may be called from any thread, also
+    from inside this client's callbacks.
 
     With ``strict=True`` the methods raise a :class:`liner.LinerError`
     subclass instead of returning ``False`` / ``None`` / ``-1``, and creation
@@ -100,9 +100,12 @@ class Client:
 
     def __init__(self, uniqName: str, topic: str, localhost: str, redisPath: str,
                  *, strict: bool = False) -> None:
-        """liner's Redis constructor (``lnr_new_client_redis``). This library
-        has no Redis backend: raises ``Exception('error init client, check
-        redisPath')`` (a :class:`liner.ClientInitError`)."""
+        """liner's Redis constructor (``lnr_new_client_redis``): a client on
+        the Redis server of ``redisPath``
+        (``redis://[[user]:password@]host[:port][/db]`` or
+        ``unix:///path?db=N&pass=P``), with liner's key layout, so Rust liner
+        peers share it. Raises ``Exception('error init client, check
+        redisPath')`` (a :class:`liner.ClientInitError`) on failure."""
         self._prepare(uniqName, topic, strict)
         self._attach(
             self._lib.fn.lnr_new_client_redis(
@@ -148,6 +151,13 @@ class Client:
                 _arg(localhost, "localhost"), _arg(postgres_url, "postgres_url")),
             "error init postgres client, check postgres_url")
         return self
+
+    @classmethod
+    def new_redis(cls: Type[_C], uniqName: str, topic: str, localhost: str, redis_url: str,
+                  *, strict: bool = False) -> _C:
+        """The same as the plain constructor (liner's Redis one), named like
+        :meth:`new_sqlite` and :meth:`new_postgres`."""
+        return cls(uniqName, topic, localhost, redis_url, strict=strict)
 
     def _prepare(self, name: Any, topic: Any, strict: bool) -> None:
         self._handle: Optional[int] = None

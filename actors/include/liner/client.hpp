@@ -67,6 +67,16 @@ public:
                                                  const std::string& url,
                                                  std::string* error = nullptr);
 
+  /// A client on a Redis server, with liner 1.4.1's key layout (Rust liner
+  /// peers share it): `redis://[[user]:password@]host[:port][/db]` or
+  /// `unix:///path[?db=N&pass=P]`. A malformed URL is invalid_arg; an
+  /// unreachable server or a refused password is store.
+  static std::unique_ptr<Client> create_redis(const std::string& unique_name,
+                                              const std::string& topic,
+                                              const std::string& localhost,
+                                              const std::string& url,
+                                              std::string* error = nullptr);
+
   /// Why the last create_* call on this thread failed: error_code::internal_topic
   /// (the topic is liner's reserved internal channel), invalid_arg (an empty
   /// argument, bad receivers_json) or store (the store could not be opened);
