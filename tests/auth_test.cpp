@@ -142,5 +142,5 @@ TEST_P(auth_test, the_secret_is_set_only_while_stopped_and_comes_from_the_enviro
   ASSERT_TRUE(a->in.wait_for_data("via env")) << b->status.describe();
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, auth_test, ::testing::Values("sqlite", "postgres"),
+INSTANTIATE_TEST_SUITE_P(backends, auth_test, ::testing::Values("sqlite", "postgres", "redis"),
                          [](const auto& info) { return info.param; });

@@ -154,9 +154,7 @@ TEST_P(client_errors_test, busy_when_the_send_queue_is_full) {
   dead_address ghost;
   auto a = running("a-name", "a");
   ASSERT_TRUE(a);
-  // The schema exists once a client opened the store.
-  db->exec("INSERT INTO topic_addr (topic, addr, client_name) VALUES ('gone', '" + ghost.addr()
-           + "', 'ghost')");
+  db->add_catalog_row("gone", ghost.addr(), "ghost"); // the schema exists once a client opened the store
   Client::set_max_send_queue(3);
   EXPECT_EQ(Client::max_send_queue(), 3u);
 
@@ -257,5 +255,5 @@ TEST_P(client_errors_test, knobs_have_liners_defaults_and_reject_zero) {
   EXPECT_EQ(Client::compress_threshold(), 10u);
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, client_errors_test, ::testing::Values("sqlite", "postgres"),
+INSTANTIATE_TEST_SUITE_P(backends, client_errors_test, ::testing::Values("sqlite", "postgres", "redis"),
                          [](const auto& info) { return info.param; });

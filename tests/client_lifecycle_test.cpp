@@ -165,5 +165,5 @@ TEST_P(client_lifecycle_test, threads_fds_and_memory_return_after_twenty_cycles)
 #endif
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, client_lifecycle_test, ::testing::Values("sqlite", "postgres"),
+INSTANTIATE_TEST_SUITE_P(backends, client_lifecycle_test, ::testing::Values("sqlite", "postgres", "redis"),
                          [](const auto& info) { return info.param; });

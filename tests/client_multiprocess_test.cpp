@@ -26,7 +26,7 @@ protected:
   std::unique_ptr<peer_process> start(const std::string& name, const std::string& topic,
                                       const std::vector<std::string>& extra = {}) {
     std::vector<std::string> argv{LINER_PEER_BIN, "--name", name, "--topic", topic,
-                                  db->kind() == "sqlite" ? "--sqlite" : "--postgres",
+                                  "--" + db->kind(),
                                   db->location()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return start_until_ready(name, argv);
@@ -125,10 +125,9 @@ TEST_P(client_multiprocess_test, at_least_once_across_a_receiver_killed_with_sig
   // What the killed listener had acknowledged in the store. Number 1 on this
   // fresh channel is s's client_connected event to r, so message i has
   // number i + 2 and messages 0 .. acked - 1 are acknowledged.
-  const int64_t acked = db->scalar(
-                          "SELECT v FROM conn_mess_number WHERE connection_key = "
-                          "(SELECT connection_key FROM conn_key_map WHERE composite = 's:S:r')")
-                        - 1;
+  auto ck = db->stored_connection_key("s", "S", "r");
+  ASSERT_TRUE(ck);
+  const int64_t acked = db->stored_ack(static_cast<int32_t>(*ck)).value_or(0) - 1;
 
   auto r2 = start("r", "R");
   ASSERT_TRUE(r2);
@@ -179,5 +178,5 @@ TEST_P(client_multiprocess_test, at_least_once_across_a_receiver_killed_with_sig
     << "more duplicates than unacknowledged deliveries";
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, client_multiprocess_test, ::testing::Values("sqlite", "postgres"),
+INSTANTIATE_TEST_SUITE_P(backends, client_multiprocess_test, ::testing::Values("sqlite", "postgres", "redis"),
                          [](const auto& info) { return info.param; });

@@ -26,7 +26,7 @@ protected:
   std::unique_ptr<peer_process> start(const std::string& name, const std::string& topic,
                                       const std::vector<std::string>& extra = {}) {
     std::vector<std::string> argv{LINER_PEER_BIN, "--name", name, "--topic", topic,
-                                  db->kind() == "sqlite" ? "--sqlite" : "--postgres",
+                                  "--" + db->kind(),
                                   db->location()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return start_until_ready(name, argv);
@@ -44,8 +44,8 @@ protected:
 
   /// Rows of s -> r in the offline queue.
   int64_t stored() {
-    return db->scalar("SELECT COUNT(*) FROM conn_messages WHERE connection_key = "
-                      "(SELECT connection_key FROM conn_key_map WHERE composite = 's:S:r')");
+    auto ck = db->stored_connection_key("s", "S", "r");
+    return ck ? db->queue_length(static_cast<int32_t>(*ck)) : 0;
   }
 
   /// Every message exactly once, in order (and nothing else).
@@ -131,5 +131,5 @@ TEST_P(durable_test, a_sender_killed_after_its_sends_to_a_running_listener_loses
   expect_all_once_in_order(received(r->lines(), "R", "S", "msg-"));
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, durable_test, ::testing::Values("sqlite", "postgres"),
+INSTANTIATE_TEST_SUITE_P(backends, durable_test, ::testing::Values("sqlite", "postgres", "redis"),
                          [](const auto& info) { return info.param; });

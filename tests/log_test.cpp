@@ -153,8 +153,7 @@ TEST_P(log_client_test, a_route_that_cannot_connect_is_logged_once_without_a_sta
   auto a = running("a-name", "a");
   ASSERT_TRUE(a);
   a->client->set_status_callback({});
-  db->exec("INSERT INTO topic_addr (topic, addr, client_name) VALUES ('gone', '" + ghost.addr()
-           + "', 'ghost')");
+  db->add_catalog_row("gone", ghost.addr(), "ghost");
   captured_log captured;
   ASSERT_TRUE(a->send("gone", "x", true));
   ASSERT_TRUE(captured.wait_for("Warn a-name: route to topic 'gone' lost: tcp connect failed: "))
@@ -186,5 +185,5 @@ TEST_P(log_client_test, info_and_debug_lines_tell_a_clients_life) {
   EXPECT_TRUE(seen.shows("Debug b-name: inbound connection #1 closed"));
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, log_client_test, ::testing::Values("sqlite", "postgres"),
+INSTANTIATE_TEST_SUITE_P(backends, log_client_test, ::testing::Values("sqlite", "postgres", "redis"),
                          [](const auto& info) { return info.param; });

@@ -154,7 +154,7 @@ TEST_P(metrics_endpoint_test, a_port_in_use_is_logged_and_the_client_runs) {
   ::close(fd);
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, metrics_endpoint_test, ::testing::Values("sqlite", "postgres"),
+INSTANTIATE_TEST_SUITE_P(backends, metrics_endpoint_test, ::testing::Values("sqlite", "postgres", "redis"),
                          [](const auto& info) { return info.param; });
 
 } // namespace

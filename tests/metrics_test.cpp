@@ -121,8 +121,7 @@ TEST_P(metrics_test, busy_refusals_are_counted) {
   dead_address ghost;
   auto a = running("a-name", "a");
   ASSERT_TRUE(a);
-  db->exec("INSERT INTO topic_addr (topic, addr, client_name) VALUES ('gone', '" + ghost.addr()
-           + "', 'ghost')");
+  db->add_catalog_row("gone", ghost.addr(), "ghost");
   Client::set_max_send_queue(3);
   int accepted = send_until_refused(*a, "gone");
   ASSERT_GE(accepted, 0);
@@ -202,7 +201,7 @@ TEST_P(metrics_test, stats_json_has_the_documented_fields) {
     << a->client->stats_json();
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, metrics_test, ::testing::Values("sqlite", "postgres"),
+INSTANTIATE_TEST_SUITE_P(backends, metrics_test, ::testing::Values("sqlite", "postgres", "redis"),
                          [](const auto& info) { return info.param; });
 
 } // namespace

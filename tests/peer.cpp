@@ -2,7 +2,7 @@
 // line by line, by its standard input. Multi-process tests start it; people
 // can use it to poke at a mesh by hand.
 //
-//   liner-peer --name NAME --topic TOPIC (--sqlite PATH | --postgres URL)
+//   liner-peer --name NAME --topic TOPIC (--sqlite PATH | --postgres URL | --redis URL)
 //              [--bind ADDR]            listen address (default 127.0.0.1:0)
 //              [--advertise ADDR]       address to publish instead of the bound one
 //              [--subscribe TOPIC]...   subscribed right after run
@@ -75,7 +75,7 @@
 namespace {
 
 struct options {
-  std::string name, topic, sqlite, postgres, bind = "127.0.0.1:0", advertise;
+  std::string name, topic, sqlite, postgres, redis, bind = "127.0.0.1:0", advertise;
   std::vector<std::string> subscribe;
   std::optional<std::string> send_to;
   long count = 1, size = 0, interval_ms = 0;
@@ -137,7 +137,7 @@ std::string describe_error(const liner::Client& c) {
 
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "liner-peer: " << problem << "\n"
-            << "usage: liner-peer --name N --topic T (--sqlite PATH | --postgres URL) [options]\n"
+            << "usage: liner-peer --name N --topic T (--sqlite PATH | --postgres URL | --redis URL) [options]\n"
             << "       (the options are listed at the top of tests/peer.cpp)\n";
   std::exit(2);
 }
@@ -163,6 +163,7 @@ options parse(int argc, char** argv) {
     else if (arg == "--topic") o.topic = value();
     else if (arg == "--sqlite") o.sqlite = value();
     else if (arg == "--postgres") o.postgres = value();
+    else if (arg == "--redis") o.redis = value();
     else if (arg == "--bind") o.bind = value();
     else if (arg == "--advertise") o.advertise = value();
     else if (arg == "--subscribe") o.subscribe.push_back(value());
@@ -190,8 +191,8 @@ options parse(int argc, char** argv) {
   }
   if (o.name.empty() || o.topic.empty())
     usage("--name and --topic are required");
-  if (o.sqlite.empty() == o.postgres.empty())
-    usage("give exactly one of --sqlite and --postgres");
+  if (!o.sqlite.empty() + !o.postgres.empty() + !o.redis.empty() != 1)
+    usage("give exactly one of --sqlite, --postgres and --redis");
   return o;
 }
 
@@ -375,9 +376,10 @@ int main(int argc, char** argv) {
   }
 
   std::string why;
-  auto client = opt.sqlite.empty()
-                  ? liner::Client::create_postgres(opt.name, opt.topic, opt.bind, opt.postgres, &why)
-                  : liner::Client::create_sqlite(opt.name, opt.topic, opt.bind, opt.sqlite, "", &why);
+  auto client =
+    !opt.sqlite.empty()     ? liner::Client::create_sqlite(opt.name, opt.topic, opt.bind, opt.sqlite, "", &why)
+    : !opt.postgres.empty() ? liner::Client::create_postgres(opt.name, opt.topic, opt.bind, opt.postgres, &why)
+                            : liner::Client::create_redis(opt.name, opt.topic, opt.bind, opt.redis, &why);
   if (!client) {
     say("error create: " + why);
     return 1;

@@ -39,7 +39,7 @@ std::unique_ptr<peer_process> start_peer(const std::string& kind, const std::str
                                          const std::string& name, const std::string& topic,
                                          const std::vector<std::string>& extra = {}) {
   std::vector<std::string> argv{LINER_PEER_BIN, "--name", name, "--topic", topic,
-                                kind == "sqlite" ? "--sqlite" : "--postgres", location};
+                                "--" + kind, location};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return start_until_ready(name, argv, peer_env);
 }

@@ -152,5 +152,5 @@ TEST_P(tls_test, bad_files_are_refused_with_a_clear_error) {
   EXPECT_EQ(a->client->last_error(), error_code::already_running);
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, tls_test, ::testing::Values("sqlite", "postgres"),
+INSTANTIATE_TEST_SUITE_P(backends, tls_test, ::testing::Values("sqlite", "postgres", "redis"),
                          [](const auto& info) { return info.param; });

@@ -178,9 +178,9 @@ inline std::unique_ptr<Client> make_client(test_database& db, const std::string&
                                            const std::string& topic,
                                            const std::string& bind = "127.0.0.1:0") {
   std::string error;
-  auto c = db.kind() == "sqlite"
-             ? Client::create_sqlite(name, topic, bind, db.location(), "", &error)
-             : Client::create_postgres(name, topic, bind, db.location(), &error);
+  auto c = db.kind() == "sqlite"     ? Client::create_sqlite(name, topic, bind, db.location(), "", &error)
+           : db.kind() == "postgres" ? Client::create_postgres(name, topic, bind, db.location(), &error)
+                                     : Client::create_redis(name, topic, bind, db.location(), &error);
   if (!c)
     ADD_FAILURE() << "cannot create client " << name << " on " << db.kind() << ": " << error;
   return c;
