@@ -1,7 +1,8 @@
 """Runs the scenarios: python3 -m scenarios [--list] [--only a,b] [--store URL]
 
-Each scenario gets a fresh store (a temporary SQLite file by default, or a
-new schema on the PostgreSQL server given with --store), a time limit, and
+Each scenario gets a fresh store (a temporary SQLite file by default, a new
+schema on the PostgreSQL server or a database of its own on the Redis
+server given with --store), a time limit, and
 every process it started is killed when it ends. The summary table counts
 expected deliveries, lost, duplicated and reordered messages; the exit
 status is 1 if any scenario failed."""
@@ -13,7 +14,6 @@ import threading
 import time
 import traceback
 
-from scenarios import pg_conninfo
 from scenarios.harness import Mesh, Store
 
 ALL = ["one_to_one", "one_to_one_for_many", "one_to_many", "many_to_many",
@@ -29,8 +29,7 @@ def describe(name: str) -> str:
 
 def run_one(name: str, store_spec: str) -> dict:
     module = importlib.import_module("scenarios." + name)
-    row = {"scenario": name,
-           "store": "postgres" if pg_conninfo.is_postgres_location(store_spec) else "sqlite"}
+    row = {"scenario": name, "store": Store.kind_of(store_spec)}
     started = time.monotonic()
     store = Store(store_spec)
     mesh = Mesh(store)
@@ -82,7 +81,8 @@ def main() -> int:
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     parser.add_argument("--only", help="comma-separated scenario names")
     parser.add_argument("--store", default="sqlite",
-                        help="sqlite (default: a fresh temporary file per scenario) or a postgresql:// URL")
+                        help="sqlite (default: a fresh temporary file per scenario), a postgresql:// "
+                             "URL or a redis:// URL")
     args = parser.parse_args()
     if args.list:
         for name in ALL:

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
@@ -30,16 +31,53 @@ class ScenarioError(Exception):
 # -- stores ----------------------------------------------------------------------
 
 
+def redis_cli(url: str, *args: str) -> str:
+    """One command through redis-cli at a redis://[:password@]host[:port][/db]
+    URL (given to redis-cli piece by piece: its own -u reads ':password@'
+    differently from liner)."""
+    u = urllib.parse.urlsplit(url)
+    cmd = ["redis-cli", "-h", u.hostname or "127.0.0.1", "-p", str(u.port or 6379),
+           "-n", (u.path or "/0").lstrip("/") or "0"]
+    env = dict(os.environ)
+    password = urllib.parse.unquote(u.password if u.password is not None else (u.username or ""))
+    if password:
+        env["REDISCLI_AUTH"] = password
+    if u.username and u.password is not None:
+        cmd += ["--user", urllib.parse.unquote(u.username)]
+    r = subprocess.run(cmd + list(args), env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+    if r.returncode != 0 or r.stdout.startswith("ERR") or r.stdout.startswith("NOAUTH"):
+        raise ScenarioError("redis-cli %s failed: %s" % (args[0], (r.stderr or r.stdout).strip()[-300:]))
+    return r.stdout.strip()
+
+
+def is_redis_location(spec: str) -> bool:
+    return spec.startswith(("redis://", "unix://", "redis+unix://"))
+
+
 class Store:
     """A fresh store for one scenario: a SQLite file in a temporary folder,
-    or a new schema on a PostgreSQL server (dropped afterwards)."""
+    a new schema on a PostgreSQL server (dropped afterwards), or a database
+    of its own on a Redis server (emptied before and after; the server needs
+    many databases, as scripts/redis makes)."""
+
+    @staticmethod
+    def kind_of(spec: str) -> str:
+        if is_redis_location(spec):
+            return "redis"
+        return "postgres" if pg_conninfo.is_postgres_location(spec) else "sqlite"
 
     def __init__(self, spec: str):
-        self.kind = "postgres" if pg_conninfo.is_postgres_location(spec) else "sqlite"
+        self.kind = Store.kind_of(spec)
         self._tmp = tempfile.TemporaryDirectory(prefix="liner-scenario-")
+        self._base = None
         if self.kind == "sqlite":
             self.url = os.path.join(self._tmp.name, "mesh.db")
-            self._base = None
+            return
+        if self.kind == "redis":
+            db = 1 + int(redis_cli(spec, "INCR", "liner_test:next_db")) % 9999
+            self.url = urllib.parse.urlsplit(spec)._replace(path="/%d" % db).geturl()
+            redis_cli(self.url, "FLUSHDB")
             return
         self._base = spec
         self._schema = "scenario_" + uuid.uuid4().hex[:12]
@@ -61,6 +99,8 @@ class Store:
         return r.stdout.strip()
 
     def close(self) -> None:
+        if self.kind == "redis":
+            redis_cli(self.url, "FLUSHDB")
         if self._base:
             self._psql("DROP SCHEMA IF EXISTS %s CASCADE" % self._schema)
         self._tmp.cleanup()
@@ -145,6 +185,65 @@ class PrivatePostgres:
         try:
             self.thaw()
             self._pg("destroy")
+        finally:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+class PrivateRedis:
+    """A Redis server of the scenario's own (scripts/redis with REDIS_BASE in
+    a temporary folder, a free REDIS_PORT and REDIS_PERSIST=1, so that its
+    data outlives a stop), which it may stop, start, freeze and thaw. Usable
+    as a mesh's store (`url`, `kind`). destroy() thaws, stops and removes it."""
+
+    kind = "redis"
+
+    def __init__(self):
+        self._tmp = tempfile.mkdtemp(prefix="liner-private-redis-")
+        self._env = dict(os.environ, REDIS_BASE=os.path.join(self._tmp, "redis"),
+                         REDIS_PORT=str(free_port()), REDIS_PERSIST="1")
+        self._env.pop("REDIS_PASS", None)
+        self._frozen: Optional[int] = None
+        self.url = ""
+
+    def _redis(self, cmd: str) -> str:
+        r = subprocess.run([os.path.join(REPO, "scripts", "redis"), cmd], env=self._env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+        if r.returncode != 0 and not (cmd == "status" and r.returncode == 3):
+            raise ScenarioError("scripts/redis %s failed (%d): %s"
+                                % (cmd, r.returncode, r.stderr.strip()[-300:]))
+        return r.stdout.strip()
+
+    def start(self) -> str:
+        url = self._redis("start").splitlines()[-1]
+        if self.url and url != self.url:
+            raise ScenarioError("the private Redis came back at %s, not %s" % (url, self.url))
+        self.url = url
+        return url
+
+    def stop(self) -> None:
+        self.thaw()
+        self._redis("stop")
+
+    def freeze(self) -> int:
+        """SIGSTOP to redis-server (one process). Returns 1."""
+        pid_file = os.path.join(self._env["REDIS_BASE"], "redis.pid")
+        with open(pid_file) as f:
+            self._frozen = int(f.read().strip())
+        os.kill(self._frozen, signal.SIGSTOP)
+        return 1
+
+    def thaw(self) -> None:
+        if self._frozen is not None:
+            try:
+                os.kill(self._frozen, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+            self._frozen = None
+
+    def destroy(self) -> None:
+        try:
+            self.thaw()
+            self._redis("destroy")
         finally:
             shutil.rmtree(self._tmp, ignore_errors=True)
 

@@ -1,7 +1,7 @@
 """One liner peer in its own process, for the scenarios.
 
 Started by scenarios.harness as ``python3 -m scenarios.peer --name N --topic T
---store STORE --kind sqlite|postgres``. It reads one JSON command per line on stdin and writes one
+--store STORE --kind sqlite|postgres|redis``. It reads one JSON command per line on stdin and writes one
 JSON event per line on stdout:
 
   {"ev": "ready", "addr": "127.0.0.1:40123"}       after a successful run
@@ -51,6 +51,8 @@ def big_payload(size: int, seed: int) -> bytes:
 def open_client(args) -> "liner.Client":
     if args.kind == "postgres":
         return liner.Client.new_postgres(args.name, args.topic, args.listen, args.store)
+    if args.kind == "redis":
+        return liner.Client.new_redis(args.name, args.topic, args.listen, args.store)
     return liner.Client.new_sqlite(args.name, args.topic, args.listen, args.store)
 
 
@@ -123,7 +125,7 @@ def main() -> int:
     parser.add_argument("--name", required=True)
     parser.add_argument("--topic", required=True)
     parser.add_argument("--store", required=True, help="SQLite path or PostgreSQL connection string")
-    parser.add_argument("--kind", choices=("sqlite", "postgres"), required=True,
+    parser.add_argument("--kind", choices=("sqlite", "postgres", "redis"), required=True,
                         help="what --store is (the harness knows; a key=value string is no path)")
     parser.add_argument("--listen", default="127.0.0.1:0")
     args = parser.parse_args()

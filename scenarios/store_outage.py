@@ -13,7 +13,7 @@ crashes."""
 
 import time
 
-from scenarios.harness import (PrivatePostgres, ScenarioError, SqliteLock, error_name,
+from scenarios.harness import (PrivatePostgres, PrivateRedis, ScenarioError, SqliteLock, error_name,
                                payloads)
 
 TIME_LIMIT = 120
@@ -50,17 +50,17 @@ class _Outage:
 
 
 def run(mesh):
-    if mesh.store.kind == "postgres":
-        pg = PrivatePostgres()
+    if mesh.store.kind in ("postgres", "redis"):
+        server = PrivatePostgres() if mesh.store.kind == "postgres" else PrivateRedis()
         try:
-            pg.start()
-            mesh.store = pg
-            stopped = _Outage("server stopped", pg.stop, pg.start, PG_DOWN_S)
-            frozen = _Outage("server frozen", pg.freeze, pg.thaw, PG_FREEZE_S)
+            server.start()
+            mesh.store = server
+            stopped = _Outage("server stopped", server.stop, server.start, PG_DOWN_S)
+            frozen = _Outage("server frozen", server.freeze, server.thaw, PG_FREEZE_S)
             _scenario(mesh, stopped, frozen)
         finally:
             mesh.close()  # the peers first, then their server
-            pg.destroy()
+            server.destroy()
     else:
         lock = SqliteLock(mesh.store.url)
         try:
