@@ -17,7 +17,7 @@ import support
 from support import Process, Store, liner
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "postgres", "redis"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """An empty store of each kind; its clients are closed afterwards."""
     s = Store(request.param, tmp_path)

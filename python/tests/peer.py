@@ -1,7 +1,7 @@
 """A liner peer in its own process, for the multi-process tests (the Python
 counterpart of tests/peer.cpp).
 
-    peer.py --name NAME --topic TOPIC (--sqlite PATH | --postgres URL)
+    peer.py --name NAME --topic TOPIC (--sqlite PATH | --postgres URL | --redis URL)
             [--echo] [--send-to TOPIC --count K [--interval-ms MS] [--best-effort]]
             [--expect K] [--stay] [--queue]
 
@@ -40,6 +40,7 @@ def main() -> int:
     ap.add_argument("--topic", required=True)
     ap.add_argument("--sqlite")
     ap.add_argument("--postgres")
+    ap.add_argument("--redis")
     ap.add_argument("--echo", action="store_true")
     ap.add_argument("--send-to")
     ap.add_argument("--count", type=int, default=1)
@@ -52,9 +53,11 @@ def main() -> int:
 
     if a.sqlite:
         client = liner.Client.new_sqlite(a.name, a.topic, "127.0.0.1:0", a.sqlite, strict=True)
-    else:
+    elif a.postgres:
         client = liner.Client.new_postgres(a.name, a.topic, "127.0.0.1:0", a.postgres,
                                            strict=True)
+    else:
+        client = liner.Client.new_redis(a.name, a.topic, "127.0.0.1:0", a.redis, strict=True)
     done = threading.Event()
     received = [0]
 

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import urllib.parse
 import time
 from pathlib import Path
 from typing import Any, Callable, List, Optional, Sequence
@@ -30,6 +31,7 @@ import liner  # noqa: E402  (the source tree's package)
 if str(REPO) not in sys.path:
     sys.path.append(str(REPO))
 from scenarios import pg_conninfo  # noqa: E402  (libpq's parser for connection strings)
+from scenarios.harness import redis_cli  # noqa: E402
 
 
 def wait_until(pred: Callable[[], Any], timeout: float = TIMEOUT, interval: float = 0.01) -> bool:
@@ -86,6 +88,15 @@ def postgres_base_url() -> str:
     return url
 
 
+def redis_base_url() -> str:
+    url = os.environ.get("LINER_TEST_REDIS_URL", "")
+    if not url:
+        raise RuntimeError("LINER_TEST_REDIS_URL is not set: start a server with "
+                           "`export LINER_TEST_REDIS_URL=$(scripts/redis start)`, or run "
+                           "scripts/test")
+    return url
+
+
 def drop_schema(schema: str) -> None:
     """Drops a schema a test made (or a client made for its namespace)."""
     psql(postgres_base_url(), f'SET client_min_messages = warning; DROP SCHEMA IF EXISTS "{schema}" CASCADE')
@@ -106,8 +117,9 @@ def psql(url: str, sql: str) -> str:
 
 
 class Store:
-    """One empty store of either kind, and the clients made on it (closed
-    at the end of the test)."""
+    """One empty store of any kind (a SQLite file, a PostgreSQL schema, a
+    Redis database of its own), and the clients made on it (closed at the
+    end of the test)."""
 
     def __init__(self, kind: str, tmp_path: Path) -> None:
         self.kind = kind
@@ -121,30 +133,51 @@ class Store:
             self.schema = f"liner_py_{os.getpid()}_{random.randrange(1 << 30)}"
             psql(self._base_url, f"CREATE SCHEMA {self.schema}")
             self.location = url_with_schema(self._base_url, self.schema)
+        elif kind == "redis":
+            base = redis_base_url()
+            db = 1 + int(redis_cli(base, "INCR", "liner_test:next_db")) % 9999
+            self.location = urllib.parse.urlsplit(base)._replace(path=f"/{db}").geturl()
+            redis_cli(self.location, "FLUSHDB")
         else:
             raise ValueError(kind)
 
+    def _new(self, name: str, topic: str, addr: str, **kw: Any) -> liner.Client:
+        if self.kind == "sqlite":
+            return liner.Client.new_sqlite(name, topic, addr, self.location, **kw)
+        if self.kind == "postgres":
+            kw.pop("receivers_json", None)
+            return liner.Client.new_postgres(name, topic, addr, self.location, **kw)
+        kw.pop("receivers_json", None)
+        return liner.Client.new_redis(name, topic, addr, self.location, **kw)
+
     def client(self, name: str, topic: str, addr: str = "127.0.0.1:0", *,
                strict: bool = False, receivers_json: str = "") -> liner.Client:
-        if self.kind == "sqlite":
-            c = liner.Client.new_sqlite(name, topic, addr, self.location, receivers_json,
-                                        strict=strict)
-        else:
-            c = liner.Client.new_postgres(name, topic, addr, self.location, strict=strict)
+        c = self._new(name, topic, addr, receivers_json=receivers_json, strict=strict)
         self.clients.append(c)
         return c
 
     def new_unmanaged(self, name: str, topic: str, addr: str = "127.0.0.1:0") -> liner.Client:
         """A client the store does not keep a reference to (GC tests)."""
-        if self.kind == "sqlite":
-            return liner.Client.new_sqlite(name, topic, addr, self.location)
-        return liner.Client.new_postgres(name, topic, addr, self.location)
+        return self._new(name, topic, addr)
 
     def peer_args(self) -> List[str]:
-        return ["--sqlite" if self.kind == "sqlite" else "--postgres", self.location]
+        return ["--" + self.kind, self.location]
+
+    def stored_ack(self, sender: str, sender_topic: str, listener: str) -> Optional[int]:
+        """The ack the store holds for sender -> listener (None if none)."""
+        if self.kind == "redis":
+            def esc(s: str) -> str:
+                return s.replace("\\", "\\\\").replace(":", "\\c")
+            ck = redis_cli(self.location, "GET",
+                           f"lnr_connection:{esc(sender)}:{esc(sender_topic)}:{esc(listener)}:key")
+            v = redis_cli(self.location, "GET", f"lnr_connection:{ck}:mess_number") if ck else ""
+            return int(v) if v else None
+        composite = f"{sender}:{sender_topic}:{listener}".replace("'", "''")
+        return self.scalar("SELECT v FROM conn_mess_number WHERE connection_key = "
+                           f"(SELECT connection_key FROM conn_key_map WHERE composite = '{composite}')")
 
     def scalar(self, sql: str) -> Optional[int]:
-        """First column of the first row as an int (None without rows)."""
+        """SQL stores: first column of the first row as an int (None without rows)."""
         if self.kind == "sqlite":
             con = sqlite3.connect(self.location, timeout=30)
             try:
@@ -161,6 +194,8 @@ class Store:
         self.clients.clear()
         if self.kind == "postgres":
             psql(self._base_url, f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+        if self.kind == "redis":
+            redis_cli(self.location, "FLUSHDB")
 
 
 # -- child processes -------------------------------------------------------------------

@@ -21,17 +21,22 @@ def creation_reasons() -> None:
                     "carry liner's text alone (the reason is only logged)")
 
 
-def test_redis_constructor_raises_liners_exception() -> None:
+def test_an_unreachable_redis_raises_liners_exception() -> None:
     with pytest.raises(Exception) as e:
-        liner.Client("name", "topic", "127.0.0.1:0", "redis://127.0.0.1/")
+        liner.Client("name", "topic", "127.0.0.1:0", "redis://127.0.0.1:1/")
     assert type(e.value) is liner.ClientInitError
     assert e.value.message == "error init client, check redisPath"
     assert str(e.value).startswith("error init client, check redisPath")
     creation_reasons()
     # liner's text, then the code and the reason
-    assert e.value.code == liner.ERR_STORE and "Redis" in e.value.reason
-    assert str(e.value) == ("error init client, check redisPath (ERR_STORE 7: the Redis store is "
-                            "not built into this library (use SQLite or PostgreSQL))")
+    assert e.value.code == liner.ERR_STORE
+    assert str(e.value) == ("error init client, check redisPath (ERR_STORE 7: could not create "
+                            "the client: cannot connect to Redis at 127.0.0.1:1 db 0: "
+                            "Connection refused)")
+    with pytest.raises(liner.ClientInitError) as e:
+        liner.Client("name", "topic", "127.0.0.1:0", "127.0.0.1:6379")
+    assert e.value.code == liner.ERR_INVALID_ARG
+    assert "invalid Redis URL '127.0.0.1:6379'" in e.value.reason
 
 
 def test_constructor_failures_raise_liners_texts(tmp_path, monkeypatch) -> None:

@@ -119,7 +119,7 @@ def test_a_client_left_open_is_closed_at_exit(store: Store, processes) -> None:
     r = store.client("r", "R")
     got = Collector()
     assert r.run(got)
-    ctor = "new_sqlite" if store.kind == "sqlite" else "new_postgres"
+    ctor = "new_" + store.kind
     program = f"""
 import sys
 import liner

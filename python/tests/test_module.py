@@ -178,10 +178,11 @@ def test_log_callback_gets_error_lines(sqlite_store) -> None:
 
 def test_log_callback_sees_constructor_failures(tmp_path, log_lines) -> None:
     with pytest.raises(Exception) as e:
-        liner.Client("n", "t", "127.0.0.1:0", "redis://127.0.0.1")
+        liner.Client("n", "t", "127.0.0.1:0", "redis://127.0.0.1:1")
     assert str(e.value).startswith("error init client, check redisPath (ERR_STORE 7: ")
     assert log_lines.wait_for(lambda items: any(
-        l == "Error n: the Redis store is not built into this library (use SQLite or PostgreSQL)"
+        l == "Error n: could not create the client: cannot connect to Redis at 127.0.0.1:1 db 0: "
+             "Connection refused"
         for l in items))
     with pytest.raises(Exception):
         liner.Client.new_sqlite("", "t", "127.0.0.1:0", str(tmp_path / "x.db"))

@@ -85,8 +85,7 @@ def test_at_least_once_across_a_receiver_killed_with_sigkill(store: Store, proce
     first = received_numbers(r1.lines.snapshot())
     # Number 1 on this fresh channel is s's client_connected event to r, so
     # message i has number i + 2, and messages 0 .. acked - 1 are acked.
-    stored = store.scalar("SELECT v FROM conn_mess_number WHERE connection_key = "
-                          "(SELECT connection_key FROM conn_key_map WHERE composite = 's:S:r')")
+    stored = store.stored_ack("s", "S", "r")
     acked = (stored or 1) - 1
 
     r2 = start(store, processes, "r", "R")
