@@ -100,18 +100,23 @@ static void test_new_sqlite(backend* lite) {
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 static void test_new_redis(void) {
   const char* local = "127.0.0.1:0";
-  const char* url = "redis://127.0.0.1/";
-  const char* no_redis = "the Redis store is not built into this library (use SQLite or PostgreSQL)";
-  EXPECT_LOGGED(lnr_new_client_redis("n", "t", local, url), IS_NULL, no_redis);
-  EXPECT_LOGGED(lnr_new_client("n", "t", local, url), IS_NULL, no_redis);
+  const char* url = "redis://127.0.0.1:1/"; /* nothing listens there */
+  const char* refused =
+    "could not create the client: cannot connect to Redis at 127.0.0.1:1 db 0: Connection refused";
+  EXPECT_LOGGED(lnr_new_client_redis("n", "t", local, url), IS_NULL, refused);
+  EXPECT_LOGGED(lnr_new_client("n", "t", local, url), IS_NULL, refused);
   CHECK(lnr_creation_error_code() == LNR_ERR_STORE);
-  CHECK_STR(lnr_creation_error_message(), no_redis);
+  CHECK_STR(lnr_creation_error_message(), refused);
+  const char* bad_url = "could not create the client: invalid Redis URL 'localhost:6379': expected "
+                        "redis://host[:port][/db] or unix:///path";
+  EXPECT_LOGGED(lnr_new_client_redis("n", "t", local, "localhost:6379"), IS_NULL, bad_url);
+  CHECK(lnr_creation_error_code() == LNR_ERR_INVALID_ARG);
   EXPECT_LOGGED(lnr_new_client_redis(NULL, "t", local, url), IS_NULL, "null pointer argument");
   EXPECT_LOGGED(lnr_new_client_redis("n", "t", local, NULL), IS_NULL, "null pointer argument");
   EXPECT_LOGGED(lnr_new_client_redis("", "t", local, url), IS_NULL, "unique_name empty");
   EXPECT_LOGGED(lnr_new_client("n", "", local, url), IS_NULL, "topic empty");
   EXPECT_LOGGED(lnr_new_client_redis("n", "t", "", url), IS_NULL, "localhost empty");
-  EXPECT_LOGGED(lnr_new_client_redis("n", "t", local, ""), IS_NULL, "store_path empty");
+  EXPECT_LOGGED(lnr_new_client_redis("n", "t", local, ""), IS_NULL, "redis_url empty");
 }
 #pragma GCC diagnostic pop
 

@@ -68,7 +68,8 @@ static void run_checks(const char* kind) {
 }
 
 int main(int argc, char** argv) {
-  if (argc != 2 || (strcmp(argv[1], "sqlite") != 0 && strcmp(argv[1], "postgres") != 0)) {
+  if (argc != 2 || (strcmp(argv[1], "sqlite") != 0 && strcmp(argv[1], "postgres") != 0
+                    && strcmp(argv[1], "redis") != 0)) {
     fprintf(stderr, "usage: %s sqlite|postgres\n", argv[0]);
     return 2;
   }

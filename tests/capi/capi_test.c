@@ -2,7 +2,7 @@
  * The C API (liner.h, libliner.so) end to end, from C: every function, every
  * error code, bad handles and arguments, callbacks calling back in.
  *
- *   capi_test sqlite|postgres
+ *   capi_test sqlite|postgres|redis
  *
  * postgres needs LINER_TEST_POSTGRES_URL (each run uses fresh schemas).
  * Asynchronous results are awaited on a condition variable with a generous
@@ -310,8 +310,9 @@ static void test_addresses(backend* b) {
 /* -- main ------------------------------------------------------------------------------ */
 
 int main(int argc, char** argv) {
-  if (argc != 2 || (strcmp(argv[1], "sqlite") != 0 && strcmp(argv[1], "postgres") != 0)) {
-    fprintf(stderr, "usage: %s sqlite|postgres\n", argv[0]);
+  if (argc != 2 || (strcmp(argv[1], "sqlite") != 0 && strcmp(argv[1], "postgres") != 0
+                    && strcmp(argv[1], "redis") != 0)) {
+    fprintf(stderr, "usage: %s sqlite|postgres|redis\n", argv[0]);
     return 2;
   }
   const char* kind = argv[1];

@@ -1,10 +1,12 @@
 #include "test_support.h"
 
 #include <arpa/inet.h>
+#include <hiredis/hiredis.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,9 +168,63 @@ static void pg_exec(const char* url, const char* sql) {
   PQfinish(conn);
 }
 
+/* Redis: one command as the server's admin (LINER_TEST_REDIS_URL's password),
+   in database db; the reply's integer, or -1. Fails the test on an error reply. */
+static long long redis_admin(int db, const char* fmt, ...) {
+  const char* url = getenv("LINER_TEST_REDIS_URL");
+  if (!url || !*url)
+    check_failed(__FILE__, __LINE__, "LINER_TEST_REDIS_URL is not set",
+                 "start a server with: export LINER_TEST_REDIS_URL=$(scripts/redis start)");
+  char pass[256] = "", host[256] = "";
+  int port = 6379;
+  if (sscanf(url, "redis://:%255[^@]@%255[^:]:%d", pass, host, &port) != 3)
+    check_failed(__FILE__, __LINE__, "LINER_TEST_REDIS_URL is not redis://:PASS@HOST:PORT/DB", url);
+  struct timeval tv = {10, 0};
+  redisContext* c = redisConnectWithTimeout(host, port, tv);
+  if (!c || c->err)
+    check_failed(__FILE__, __LINE__, "connecting to Redis", c ? c->errstr : "out of memory");
+  redisReply* r = redisCommand(c, "AUTH %s", pass);
+  CHECK(r && r->type != REDIS_REPLY_ERROR);
+  freeReplyObject(r);
+  r = redisCommand(c, "SELECT %d", db);
+  CHECK(r && r->type != REDIS_REPLY_ERROR);
+  freeReplyObject(r);
+  va_list ap;
+  va_start(ap, fmt);
+  r = redisvCommand(c, fmt, ap);
+  va_end(ap);
+  if (!r || r->type == REDIS_REPLY_ERROR)
+    check_failed(__FILE__, __LINE__, fmt, r ? r->str : c->errstr);
+  long long out = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+  freeReplyObject(r);
+  redisFree(c);
+  return out;
+}
+
+/* A database of its own and an ACL user of its own, so that backend_break
+   can make every command of this backend's clients fail (NOPERM). */
+static void redis_open(backend* b) {
+  static int counter;
+  b->redis = 1;
+  b->port_db = (int)(1 + redis_admin(0, "INCR liner_test:next_db") % 9999);
+  snprintf(b->redis_user, sizeof b->redis_user, "capi_%d_%d", (int)getpid(), counter++);
+  redis_admin(0, "ACL SETUSER %s reset on >capi ~* &* +@all", b->redis_user);
+  redis_admin(b->port_db, "FLUSHDB");
+  const char* url = getenv("LINER_TEST_REDIS_URL");
+  char host[256] = "";
+  int port = 6379;
+  sscanf(url, "redis://:%*[^@]@%255[^:]:%d", host, &port);
+  snprintf(b->location, sizeof b->location, "redis://%s:capi@%s:%d/%d", b->redis_user, host, port,
+           b->port_db);
+}
+
 void backend_open(backend* b, const char* kind) {
   static int counter;
   memset(b, 0, sizeof *b);
+  if (strcmp(kind, "redis") == 0) {
+    redis_open(b);
+    return;
+  }
   if (strcmp(kind, "sqlite") == 0) {
     snprintf(b->dir, sizeof b->dir, "/tmp/liner-capi-XXXXXX");
     CHECK(mkdtemp(b->dir) != NULL);
@@ -203,12 +259,19 @@ lnr_hClient backend_client(backend* b, const char* unique_name, const char* topi
 
 lnr_hClient backend_client_at(backend* b, const char* unique_name, const char* topic,
                               const char* localhost) {
+  if (b->redis)
+    return lnr_new_client_redis(unique_name, topic, localhost, b->location);
   if (b->postgres)
     return lnr_new_client_postgres(unique_name, topic, localhost, b->location);
   return lnr_new_client_sqlite(unique_name, topic, localhost, b->location, NULL);
 }
 
 void backend_break(backend* b) {
+  if (b->redis) { /* no command allowed any more, on new connections too */
+    redis_admin(0, "ACL SETUSER %s -@all", b->redis_user);
+    redis_admin(0, "CLIENT KILL USER %s", b->redis_user);
+    return;
+  }
   const char* sql = "DROP TABLE topic_addr; DROP TABLE sender_listener;";
   if (b->postgres) {
     /* CASCADE: the operator views depend on the tables. */
@@ -225,6 +288,11 @@ void backend_break(backend* b) {
 }
 
 void backend_close(backend* b) {
+  if (b->redis) {
+    redis_admin(0, "ACL DELUSER %s", b->redis_user);
+    redis_admin(b->port_db, "FLUSHDB");
+    return;
+  }
   if (b->postgres) {
     char sql[256];
     snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", b->schema);

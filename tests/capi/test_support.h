@@ -65,14 +65,18 @@ int wait_until(int (*pred)(void* arg), void* arg);
 
 typedef struct backend {
   int postgres;
+  int redis;
+  char redis_user[64];    /* redis: an ACL user of this backend (backend_break revokes it) */
+  int port_db;            /* redis: the database number of this backend */
   char dir[256];          /* sqlite: the temporary folder */
   char location[2048];    /* sqlite: the file; postgres: the URL with the schema */
   char base_url[1024];    /* postgres: LINER_TEST_POSTGRES_URL */
   char schema[64];        /* postgres: the schema of this backend */
 } backend;
 
-/* kind is "sqlite" or "postgres"; each backend is a separate, empty store. */
-#define backend_kind(b) ((b)->postgres ? "postgres" : "sqlite")
+/* kind is "sqlite", "postgres" or "redis"; each backend is a separate, empty store
+   (redis: a database of its own on LINER_TEST_REDIS_URL's server). */
+#define backend_kind(b) ((b)->postgres ? "postgres" : (b)->redis ? "redis" : "sqlite")
 void backend_open(backend* b, const char* kind);
 /* A client on this store listening on 127.0.0.1:0 (NULL on failure). */
 lnr_hClient backend_client(backend* b, const char* unique_name, const char* topic);
