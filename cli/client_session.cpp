@@ -16,9 +16,9 @@ client_session::client_session(const context& cx, const std::string& name, const
     throw failure(usage, "no store: give --store PATH|URL or set LINER_STORE");
   Client::set_store_timeout_ms(cx.timeout.count());
   std::string error;
-  client_ = is_postgres_location(cx.store)
-              ? Client::create_postgres(name, topic, bind, cx.store, &error)
-              : Client::create_sqlite(name, topic, bind, cx.store, "", &error);
+  client_ = is_redis_location(cx.store)      ? Client::create_redis(name, topic, bind, cx.store, &error)
+            : is_postgres_location(cx.store) ? Client::create_postgres(name, topic, bind, cx.store, &error)
+                                             : Client::create_sqlite(name, topic, bind, cx.store, "", &error);
   if (!client_)
     throw failure(no_store, "cannot create the client '" + name + "': " + error);
   if (!advertise.empty() && !client_->set_advertise_addr(advertise))

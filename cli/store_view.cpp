@@ -150,10 +150,20 @@ bool is_postgres_location(const std::string& location) {
   return true;
 }
 
+bool is_redis_location(const std::string& location) {
+  for (const char* scheme : {"redis://", "unix://", "redis+unix://"})
+    if (location.rfind(scheme, 0) == 0)
+      return true;
+  return false;
+}
+
 std::unique_ptr<store_view> open_store_view(const std::string& location,
                                             std::chrono::milliseconds timeout) {
   if (location.empty())
     throw failure(usage, "no store: give --store PATH|URL or set LINER_STORE");
+  if (is_redis_location(location))
+    throw failure(usage, "this command reads SQLite and PostgreSQL stores; on Redis use send and "
+                         "listen, and redis-cli for the rest (docs/store-layout.md, \"Redis\")");
   if (is_postgres_location(location))
     return std::make_unique<postgres_view>(location, timeout);
   return std::make_unique<sqlite_view>(location, timeout);

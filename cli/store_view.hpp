@@ -41,6 +41,8 @@ public:
 /// A PostgreSQL URL or key=value string (parsed by libpq), as opposed to a
 /// SQLite file path.
 bool is_postgres_location(const std::string& location);
+/// redis://, unix:// or redis+unix:// (liner's Redis URLs).
+bool is_redis_location(const std::string& location);
 
 /// Opens `location` (a SQLite file or a PostgreSQL URL; "postgresql://"
 /// alone means libpq's PG* variables) within `timeout`. Throws

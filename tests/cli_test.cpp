@@ -49,7 +49,7 @@ protected:
     auto deadline = std::chrono::steady_clock::now() + wait_deadline;
     while (std::chrono::steady_clock::now() < deadline) {
       try {
-        if (db->scalar("SELECT count(*) FROM topic_addr WHERE topic = '" + topic + "'") == n)
+        if (db->catalog_count(topic) == n)
           return true;
       } catch (const std::exception&) { // no table until the other process made it
       }
@@ -102,7 +102,10 @@ TEST_P(cli_test, peers_topics_and_catalog_show_live_and_dead_addresses) {
   EXPECT_NE(text.out.find("b-name"), std::string::npos) << text.out;
 }
 
-TEST_P(cli_test, send_reaches_a_listen_in_another_process) {
+// send and listen run a real client: they work on every store, Redis too.
+class cli_messaging_test : public cli_test {};
+
+TEST_P(cli_messaging_test, send_reaches_a_listen_in_another_process) {
   child_process listener{{"/bin/sh", "-c", std::string(LINER_CLI_BIN) + " --store '" + db->location()
                                              + "' --json listen orders audit --name shop --count 3"}};
   ASSERT_TRUE(wait_for_rows("audit", 1)) << "the listener never registered";
@@ -277,4 +280,24 @@ TEST_P(cli_test, stats_reads_the_counters_of_a_running_process) {
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, cli_test, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(backends, cli_messaging_test,
+                         ::testing::Values("sqlite", "postgres", "redis"),
+                         [](const auto& info) { return info.param; });
+
+// The inspecting subcommands read SQL; on Redis they say so (exit 2).
+class cli_redis_test : public cli_test {};
+
+TEST_P(cli_redis_test, inspecting_a_redis_store_is_refused_with_a_pointer_to_its_keys) {
+  for (auto cmd : {"peers", "pending", "acks", "doctor", "prune"}) {
+    auto r = liner({cmd}, true);
+    EXPECT_EQ(r.code, 2) << cmd << ": " << r.out;
+    EXPECT_NE(r.out.find("this command reads SQLite and PostgreSQL stores; on Redis use send and "
+                         "listen, and redis-cli for the rest"),
+              std::string::npos)
+      << cmd << ": " << r.out;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(backends, cli_redis_test, ::testing::Values("redis"),
                          [](const auto& info) { return info.param; });
