@@ -2,6 +2,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <poll.h>
+
 #include <cctype>
 #include <cerrno>
 #include <memory>
@@ -197,7 +199,12 @@ address parse_url(const std::string& url) {
   return out;
 }
 
-connection::connection(const std::string& url) : where_(parse_url(url)) {}
+connection::connection(const std::string& url, std::string name)
+  : where_(parse_url(url)), name_(std::move(name)) {
+  for (auto& c : name_)
+    if (static_cast<unsigned char>(c) <= ' ')
+      c = '_';
+}
 
 connection::~connection() {
   drop();
@@ -254,6 +261,8 @@ void connection::connect() {
     settle({"SELECT", db}, "refused the database");
   }
   settle({"PING"}, "does not serve us");
+  if (!name_.empty())
+    run({"CLIENT", "SETNAME", name_});
 }
 
 void connection::apply_deadline() {
@@ -315,6 +324,39 @@ std::vector<value> connection::run_all(const std::vector<command>& cmds) {
   }
   if (!first_error.empty())
     throw store_error("Redis: " + first_error + " (" + what(cmds[failed_at]) + ")");
+  return out;
+}
+
+int connection::fd() const {
+  return ctx_ ? ctx_->fd : -1;
+}
+
+std::vector<value> connection::take_pushed() {
+  if (!ctx_)
+    throw store_error("connection to Redis lost: not connected", store_failure::connection_lost);
+  std::vector<value> out;
+  std::string ignored_error;
+  while (true) {
+    // Only what is there: one read when poll() says data (or EOF) waits.
+    pollfd p{ctx_->fd, POLLIN, 0};
+    int n = ::poll(&p, 1, 0);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      fail_io("polling");
+    if (n == 0)
+      break;
+    if (redisBufferRead(ctx_) != REDIS_OK)
+      fail_io("reading");
+    void* raw = nullptr;
+    while (redisGetReplyFromReader(ctx_, &raw) == REDIS_OK && raw) {
+      reply_ptr r{static_cast<redisReply*>(raw)};
+      out.push_back(to_value(r.get(), ignored_error));
+      raw = nullptr;
+    }
+    if (ctx_->err)
+      fail_io("reading");
+  }
   return out;
 }
 

@@ -51,8 +51,10 @@ class connection {
 public:
   using clock = std::chrono::steady_clock;
 
-  /// Parses `url` (throws store_error); connects only in connect().
-  explicit connection(const std::string& url);
+  /// Parses `url` (throws store_error); connects only in connect(). A
+  /// `name` is given to the connection (CLIENT SETNAME; spaces become '_'),
+  /// so operators see whose it is in CLIENT LIST.
+  explicit connection(const std::string& url, std::string name = "");
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -74,11 +76,18 @@ public:
   /// reply throws (after every reply was read: the connection stays usable).
   std::vector<value> run_all(const std::vector<command>& cmds);
 
+  /// Subscribed connections: the descriptor to poll() for pushed messages
+  /// (-1 when not connected), and the messages that arrived, without
+  /// waiting. A closed or broken connection throws (kind connection_lost).
+  int fd() const;
+  std::vector<value> take_pushed();
+
 private:
   void apply_deadline();
   [[noreturn]] void fail_io(const char* doing);
 
   address where_;
+  std::string name_;
   redisContext* ctx_ = nullptr;
   clock::time_point deadline_ = clock::time_point::max();
 };

@@ -9,6 +9,7 @@
 
 #include "runtime/big_endian.hpp"
 #include "runtime/frame_codec.hpp"
+#include "stores/redis_catalog_feed.hpp"
 #include "stores/redis_connection.hpp"
 
 namespace liner {
@@ -93,24 +94,36 @@ std::vector<std::pair<std::string, std::string>> pairs(const value& v) {
 class RedisStore : public Store {
 public:
   RedisStore(const std::string& url, std::string unique_name)
-    : Store(std::move(unique_name)), conn_(url) {}
+    : Store(std::move(unique_name)), url_(url), conn_(url, "liner:" + this->unique_name()),
+      channel_(redis_catalog_channel(conn_.where().db)) {}
 
   void set_deadline(clock::time_point deadline) override { conn_.set_deadline(deadline); }
   bool connected() const override { return conn_.connected(); }
   void reconnect() override { conn_.connect(); }
+  catalog_feed_opener catalog_feed_source() const override {
+    return redis_catalog_feed_opener(url_, "liner:" + unique_name() + ":catalog-feed");
+  }
 
   // -- catalog --------------------------------------------------------------
 
+  // Each catalog write is published (redis_catalog_feed.hpp) once it is
+  // done, so a feed hears of it once it is visible, and a write that failed
+  // (a key of the wrong type) is neither followed by anything nor announced.
   void regist_topic(const std::string& topic) override {
-    conn_.run_all({{"HSET", catalog_key(topic), source_localhost(), unique_name()},
-                   {"DEL", dead_key(source_localhost())}});
+    conn_.run({"HSET", catalog_key(topic), source_localhost(), unique_name()});
+    conn_.run({"DEL", dead_key(source_localhost())});
+    publish("INSERT", topic, source_localhost(), unique_name());
   }
 
   void unregist_topic(const std::string& topic) override {
     conn_.run({"HDEL", catalog_key(topic), source_localhost()});
+    publish("DELETE", topic, source_localhost(), unique_name());
   }
 
-  void clear_addresses_of_topic() override { conn_.run({"DEL", catalog_key(source_topic())}); }
+  void clear_addresses_of_topic() override {
+    conn_.run({"DEL", catalog_key(source_topic())});
+    publish("DELETE", source_topic(), "", "");
+  }
 
   std::vector<topic_row> get_topic_directory(const std::string& topic) override {
     auto rows = pairs(conn_.run({"HGETALL", catalog_key(topic)}));
@@ -452,6 +465,11 @@ private:
            + key_part(listener_name);
   }
 
+  void publish(const std::string& op, const std::string& topic, const std::string& addr,
+               const std::string& client) {
+    conn_.run({"PUBLISH", channel_, redis_catalog_message(op, topic, addr, client)});
+  }
+
   std::vector<std::string> route_listeners() {
     std::vector<std::string> out;
     for (auto& v : conn_.run({"SMEMBERS", routes_key()}).elements)
@@ -535,7 +553,9 @@ private:
     }
   }
 
+  std::string url_;
   redis::connection conn_;
+  std::string channel_;
 };
 
 } // namespace

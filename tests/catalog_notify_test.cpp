@@ -1,7 +1,9 @@
-// Instant discovery on PostgreSQL: the catalog's triggers NOTIFY every change
-// to topic_addr and running clients LISTEN, so a change made by anyone (SQL
-// by hand here, as an operator's tool or a Rust liner peer would make it)
-// reaches a sender's address cache without any peer announcing it.
+// Instant discovery: on PostgreSQL the catalog's triggers NOTIFY every change
+// to topic_addr and running clients LISTEN; on Redis the server's keyspace
+// notifications (scripts/redis enables them: Kh) and the stores' own PUBLISH
+// play that part. So a change made by anyone (SQL or redis-cli by hand here,
+// as an operator's tool or a Rust liner peer would make it) reaches a
+// sender's address cache without any peer announcing it.
 //
 // Each test changes the catalog behind a running sender's back and then
 // probes: batches of numbered messages to the topic, until a batch lands
@@ -25,9 +27,9 @@ using namespace liner::test;
 
 namespace {
 
-class catalog_notify_test : public ::testing::Test {
+class catalog_notify_test : public ::testing::TestWithParam<std::string> {
 protected:
-  void SetUp() override { db = make_test_database("postgres"); }
+  void SetUp() override { db = make_test_database(GetParam()); }
 
   // Names unique to this process: the tests find the feed's connection by
   // its application name, and other tests may run beside this one.
@@ -90,29 +92,19 @@ protected:
     return false;
   }
 
-  std::string feeds_of(const std::string& base) {
-    return "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'liner " + name(base)
-           + " (catalog feed)'";
-  }
-
   // Waits until `base` has `n` feed connections in the server's view
-  // (polled: nothing notifies about pg_stat_activity).
+  // (polled: nothing notifies about pg_stat_activity or CLIENT LIST).
   int64_t wait_for_feeds(const std::string& base, int64_t n) {
     auto deadline = std::chrono::steady_clock::now() + wait_deadline;
     int64_t now;
-    while ((now = db->scalar(feeds_of(base))) != n && std::chrono::steady_clock::now() < deadline)
+    while ((now = db->catalog_feeds(name(base))) != n && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     return now;
   }
 
-  void delete_b2_row() {
-    db->exec("DELETE FROM topic_addr WHERE topic = 't' AND client_name = '" + name("b2") + "'");
-  }
+  void delete_b2_row() { db->delete_catalog_rows("t", name("b2")); }
 
-  void insert_b2_row(const std::string& addr) {
-    db->exec("INSERT INTO topic_addr (topic, addr, client_name) VALUES ('t', '" + addr + "', '"
-             + name("b2") + "')");
-  }
+  void insert_b2_row(const std::string& addr) { db->add_catalog_row("t", addr, name("b2")); }
 
   // b1 and b2 serve t; b2's row is deleted behind everyone's back before
   // the sender a starts, so a sends to b1 only. Returns b2's address.
@@ -135,7 +127,7 @@ protected:
   std::unique_ptr<peer> b1, b2, a; // after what their callbacks touch
 };
 
-TEST_F(catalog_notify_test, a_row_deleted_by_hand_stops_the_sends_to_that_address) {
+TEST_P(catalog_notify_test, a_row_deleted_by_hand_stops_the_sends_to_that_address) {
   b1 = receiving("b1", "t", 0);
   b2 = receiving("b2", "t", 1);
   a = running("a", "a");
@@ -148,7 +140,7 @@ TEST_F(catalog_notify_test, a_row_deleted_by_hand_stops_the_sends_to_that_addres
     << "the sender still sends to the deleted address";
 }
 
-TEST_F(catalog_notify_test, a_row_inserted_by_hand_is_used_without_any_announcement) {
+TEST_P(catalog_notify_test, a_row_inserted_by_hand_is_used_without_any_announcement) {
   auto b2_addr = sender_that_knows_b1_only();
   ASSERT_FALSE(b2_addr.empty());
   insert_b2_row(b2_addr);
@@ -156,28 +148,28 @@ TEST_F(catalog_notify_test, a_row_inserted_by_hand_is_used_without_any_announcem
     << "the sender never used the inserted address";
 }
 
-TEST_F(catalog_notify_test, the_feed_comes_back_after_its_connection_is_killed) {
+TEST_P(catalog_notify_test, the_feed_comes_back_after_its_connection_is_killed) {
   auto b2_addr = sender_that_knows_b1_only();
   ASSERT_FALSE(b2_addr.empty());
-  // The server ends the sender's LISTEN session (as a restart or an
+  // The server ends the sender's feed connection (as a restart or an
   // operator would); the sender opens a new one by itself.
   ASSERT_EQ(wait_for_feeds("a", 1), 1);
-  EXPECT_EQ(db->scalar("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM "
-                       "pg_stat_activity WHERE application_name = 'liner "
-                       + name("a") + " (catalog feed)') t"),
-            1);
+  EXPECT_EQ(db->kill_catalog_feeds(name("a")), 1);
   insert_b2_row(b2_addr);
   EXPECT_TRUE(probe_until(*a, "t", [](int, int n2) { return n2 > 0; }))
     << "a change made while the feed was down never reached the sender";
   EXPECT_EQ(wait_for_feeds("a", 1), 1) << "the feed did not reconnect";
 }
 
-TEST_F(catalog_notify_test, each_client_listens_once_and_stops_listening_at_stop) {
+TEST_P(catalog_notify_test, each_client_listens_once_and_stops_listening_at_stop) {
   a = running("a", "a");
   ASSERT_TRUE(a);
   EXPECT_EQ(wait_for_feeds("a", 1), 1);
   ASSERT_TRUE(a->client->stop());
   EXPECT_EQ(wait_for_feeds("a", 0), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(backends, catalog_notify_test, ::testing::Values("postgres", "redis"),
+                         [](const auto& info) { return info.param; });
 
 } // namespace

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <sstream>
 #include <unistd.h>
 
 namespace liner::test {
@@ -79,6 +80,10 @@ public:
                        const std::string& client_name) override {
     exec("INSERT INTO topic_addr (topic, addr, client_name) VALUES (" + sql_text(topic) + ", "
          + sql_text(addr) + ", " + sql_text(client_name) + ")");
+  }
+  void delete_catalog_rows(const std::string& topic, const std::string& client_name) override {
+    exec("DELETE FROM topic_addr WHERE topic = " + sql_text(topic) + " AND client_name = "
+         + sql_text(client_name));
   }
   int64_t key_counter() override { return scalar("SELECT v FROM seq WHERE id = 1"); }
   std::optional<int64_t> stored_connection_key(const std::string& sender,
@@ -160,6 +165,15 @@ public:
     }
   }
   std::string kind() const override { return "postgres"; }
+  int64_t catalog_feeds(const std::string& client_name) override {
+    return scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                  + sql_text("liner " + client_name + " (catalog feed)"));
+  }
+  int64_t kill_catalog_feeds(const std::string& client_name) override {
+    return scalar("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                  "WHERE application_name = "
+                  + sql_text("liner " + client_name + " (catalog feed)") + ") t");
+  }
   std::string location() const override { return url_; }
   std::unique_ptr<Store> open(const std::string& name) override {
     return open_postgres_store(url_, name);
@@ -251,6 +265,22 @@ public:
                        const std::string& client_name) override {
     command({"HSET", "lnr_topic:" + redis::key_part(topic) + ":addr", addr, client_name});
   }
+  void delete_catalog_rows(const std::string& topic, const std::string& client_name) override {
+    auto key = "lnr_topic:" + redis::key_part(topic) + ":addr";
+    auto v = command({"HGETALL", key});
+    for (std::size_t i = 0; i + 1 < v.size(); i += 2)
+      if (v[i + 1] == client_name)
+        command({"HDEL", key, v[i]});
+  }
+  int64_t catalog_feeds(const std::string& client_name) override {
+    return static_cast<int64_t>(feed_ids(client_name).size());
+  }
+  int64_t kill_catalog_feeds(const std::string& client_name) override {
+    int64_t n = 0;
+    for (auto& id : feed_ids(client_name))
+      n += number(command({"CLIENT", "KILL", "ID", id}));
+    return n;
+  }
   int64_t key_counter() override {
     auto v = command({"GET", "lnr_unique_key"});
     return v.empty() ? 0 : std::stoll(v[0]);
@@ -297,6 +327,16 @@ private:
     }
   }
   static int64_t number(const std::vector<std::string>& v) { return v.empty() ? 0 : std::stoll(v[0]); }
+  // The ids of the client's feed connections in CLIENT LIST ("id=7 ... name=liner:a:catalog-feed ...").
+  std::vector<std::string> feed_ids(const std::string& client_name) {
+    std::vector<std::string> out;
+    auto list = command({"CLIENT", "LIST"});
+    std::istringstream lines{list.empty() ? std::string{} : list[0]};
+    for (std::string line; std::getline(lines, line);)
+      if (line.find(" name=liner:" + client_name + ":catalog-feed ") != std::string::npos)
+        out.push_back(line.substr(3, line.find(' ') - 3));
+    return out;
+  }
   std::vector<std::string> keys(const std::string& pattern) {
     auto v = command({"KEYS", pattern}); // a test database holds a few keys
     return v;

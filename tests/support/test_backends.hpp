@@ -80,6 +80,13 @@ public:
   virtual std::optional<int64_t> stored_ack(int32_t ck) = 0;
   /// Frames in the offline queue of a connection key.
   virtual int64_t queue_length(int32_t ck) = 0;
+  /// Deletes the catalog rows of `client_name` for `topic`, behind the clients' back.
+  virtual void delete_catalog_rows(const std::string& topic, const std::string& client_name) = 0;
+  /// Catalog feed connections of a client, as the server lists them
+  /// (PostgreSQL: pg_stat_activity; Redis: CLIENT LIST); SQLite has none.
+  virtual int64_t catalog_feeds(const std::string& client_name) { (void)client_name; return 0; }
+  /// Ends those connections from the server's side; returns how many.
+  virtual int64_t kill_catalog_feeds(const std::string& client_name) { (void)client_name; return 0; }
   /// Remembered routes of one sender (its name and topic).
   virtual int64_t sender_route_count(const std::string& sender, const std::string& sender_topic) = 0;
 };
