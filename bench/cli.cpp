@@ -116,9 +116,11 @@ std::optional<options> parse_command_line(int argc, char** argv) {
     ->delimiter(',')->allow_extra_args(false);
   app.add_option("--peers", peers, "peer counts (fanout, manytoone, mesh), comma-separated")
     ->delimiter(',')->allow_extra_args(false);
-  app.add_option("--store", o.stores, "sqlite and/or postgres, comma-separated; default sqlite "
-                                      "(alo: both)")
-    ->delimiter(',')->allow_extra_args(false)->check(CLI::IsMember({"sqlite", "postgres"}));
+  app.add_option("--store", o.stores, "sqlite, postgres and/or redis, comma-separated; default "
+                                      "sqlite (alo: all three)")
+    ->delimiter(',')->allow_extra_args(false)->check(CLI::IsMember({"sqlite", "postgres", "redis"}));
+  app.add_option("--redis-url", o.redis_url, "Redis URL (default $LINER_BENCH_REDIS_URL or "
+                                             "$LINER_TEST_REDIS_URL); each run takes a database of its own");
   app.add_option("--pg-url", o.pg_url, "PostgreSQL URL (default $LINER_BENCH_PG_URL or "
                                        "$LINER_TEST_POSTGRES_URL)");
   app.add_flag("--alo", o.alo, "at-least-once sends (pair, burst and the others; alo and drain always)");
@@ -162,6 +164,8 @@ std::optional<options> parse_command_line(int argc, char** argv) {
   o.timeout_s = timeout;
   if (o.pg_url.empty())
     o.pg_url = env_or("LINER_BENCH_PG_URL", env_or("LINER_TEST_POSTGRES_URL", ""));
+  if (o.redis_url.empty())
+    o.redis_url = env_or("LINER_BENCH_REDIS_URL", env_or("LINER_TEST_REDIS_URL", ""));
 
   if (subjects.empty())
     subjects = {"capi", "cpp", "zmq"};
@@ -220,6 +224,12 @@ std::vector<case_spec> plan_cases(const options& o) {
         if (!o.stores.empty())
           throw usage_error("--store postgres needs --pg-url URL (or $LINER_BENCH_PG_URL)");
         std::cerr << "liner-bench: " << name << " on postgres left out: no --pg-url\n";
+        continue;
+      }
+      if (st == "redis" && o.redis_url.empty()) {
+        if (!o.stores.empty())
+          throw usage_error("--store redis needs --redis-url URL (or $LINER_BENCH_REDIS_URL)");
+        std::cerr << "liner-bench: " << name << " on redis left out: no --redis-url\n";
         continue;
       }
       stores.push_back(st);

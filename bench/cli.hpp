@@ -21,6 +21,7 @@ struct options {
   std::vector<std::string> stores;      // empty: the workloads' defaults
   bool alo = false;
   std::string pg_url;
+  std::string redis_url;
   std::string json_out, csv_out;
   double timeout_s = 600;
   bool quick = false;

@@ -22,6 +22,7 @@ using receive_cb = void (*)(const char*, const char*, const char*, std::size_t, 
 struct c_api {
   handle (*new_client_sqlite)(const char*, const char*, const char*, const char*, const char*) = nullptr;
   handle (*new_client_postgres)(const char*, const char*, const char*, const char*) = nullptr; // optional
+  handle (*new_client_redis)(const char*, const char*, const char*, const char*) = nullptr;
   lnr_bool (*run)(handle, receive_cb, void*) = nullptr;
   lnr_bool (*stop)(handle) = nullptr;
   lnr_bool (*delete_client)(handle) = nullptr;
@@ -112,6 +113,7 @@ public:
     need(api_.last_error_code, "lnr_last_error_code");
     need(api_.last_error_message, "lnr_last_error_message");
     want(api_.new_client_postgres, "lnr_new_client_postgres");
+    want(api_.new_client_redis, "lnr_new_client_redis");
     want(api_.pending_count, "lnr_pending_count");
     want(api_.version, "lnr_version");
     want(api_.liner_version, "lnr_liner_version");
@@ -136,6 +138,13 @@ public:
       if (!api_.new_client_postgres)
         throw unsupported(path_ + " has no lnr_new_client_postgres (built without PostgreSQL)");
       h = api_.new_client_postgres(name.c_str(), topic.c_str(), bind.c_str(), store.location.c_str());
+    } else if (store.kind == "redis") {
+      if (!api_.new_client_redis)
+        throw unsupported(path_ + " has no lnr_new_client_redis");
+      h = api_.new_client_redis(name.c_str(), topic.c_str(), bind.c_str(), store.location.c_str());
+      // Rust liner from Debian's crates is built without its Redis store.
+      if (!h && !api_.liner_version)
+        throw unsupported(path_ + ": lnr_new_client_redis failed (a liner built without Redis?)");
     } else {
       h = api_.new_client_sqlite(name.c_str(), topic.c_str(), bind.c_str(), store.location.c_str(), "");
     }

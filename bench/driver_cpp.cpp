@@ -53,9 +53,9 @@ public:
   std::unique_ptr<endpoint> create(const std::string& name, const std::string& topic,
                                    const std::string& bind, const store_spec& store) override {
     std::string error;
-    auto c = store.kind == "postgres"
-               ? liner::Client::create_postgres(name, topic, bind, store.location, &error)
-               : liner::Client::create_sqlite(name, topic, bind, store.location, "", &error);
+    auto c = store.kind == "postgres" ? liner::Client::create_postgres(name, topic, bind, store.location, &error)
+             : store.kind == "redis"  ? liner::Client::create_redis(name, topic, bind, store.location, &error)
+                                      : liner::Client::create_sqlite(name, topic, bind, store.location, "", &error);
     if (!c)
       throw std::runtime_error("creating client " + name + " failed: " + error);
     return std::make_unique<cpp_endpoint>(std::move(c));

@@ -3,6 +3,7 @@
 #include "catalog.hpp"
 #include "child_process.hpp"
 #include "pg_schema.hpp"
+#include "redis_db.hpp"
 #include "report.hpp"
 
 #include <cstdlib>
@@ -95,9 +96,13 @@ run_record run_one(const options& o, const case_spec& c, const subject& who, int
   std::string tag = std::to_string(getpid()) + "r" + std::to_string(serial);
   spec.prefix = "lb" + tag + "-";
   std::unique_ptr<pg_schema> schema;
+  std::unique_ptr<redis_db> redis;
   if (c.store == "postgres") {
     schema = std::make_unique<pg_schema>(o.pg_url, "liner_bench_" + tag);
     spec.store.location = schema->url();
+  } else if (c.store == "redis") {
+    redis = std::make_unique<redis_db>(o.redis_url);
+    spec.store.location = redis->url();
   } else {
     spec.store.location = dir.path + "/liner.db";
   }
