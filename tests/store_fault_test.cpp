@@ -2,9 +2,9 @@
 // tests/peer.cpp) so that a hang or a crash in the library shows up as a
 // missing answer or an abnormal exit, never as a hung test:
 //
-// - PostgreSQL frozen (SIGSTOP of the server), stopped, restarted: on a
-//   private server of this test binary (support/pg_cluster), never the
-//   shared one;
+// - PostgreSQL or Redis frozen (SIGSTOP of the server), stopped, restarted:
+//   on a private server of this test binary (support/pg_cluster,
+//   support/redis_server), never the shared one;
 // - a SQLite file locked by another process (liner-sqlite-lock);
 // - peers killed with SIGKILL or stopped, and started again (on SQLite and
 //   on a schema of the shared PostgreSQL server).
@@ -23,6 +23,7 @@
 #include "support/peer_lines.hpp"
 #include "support/peer_process.hpp"
 #include "support/pg_cluster.hpp"
+#include "support/redis_server.hpp"
 #include "support/test_backends.hpp"
 
 using namespace liner::test;
@@ -97,32 +98,83 @@ std::string describe(const std::vector<long>& numbers) {
   return out;
 }
 
-// -- PostgreSQL faults: a private server, a fresh schema per test ---------------------
+// -- server faults: a private PostgreSQL (a fresh schema per test) or Redis -----------
+// -- (a fresh database per test) that a test freezes, stops and restarts -----------
 
-class store_fault_postgres_test : public ::testing::Test {
+// What a test does to its private server, whichever kind it is.
+class fault_server {
+public:
+  virtual ~fault_server() = default;
+  virtual void start() = 0;
+  virtual void stop() = 0;
+  virtual void restart() = 0;
+  virtual void freeze() = 0;
+  virtual void thaw() = 0;
+  virtual std::string fresh_url() = 0;
+};
+
+class pg_fault_server : public fault_server {
+public:
+  pg_fault_server() : c_(shared_pg_cluster(LINER_PG_SCRIPT)) {}
+  void start() override { c_.start(); }
+  void stop() override { c_.stop(); }
+  void restart() override { c_.restart(); }
+  void freeze() override { c_.freeze(); }
+  void thaw() override { c_.thaw(); }
+  std::string fresh_url() override { return c_.fresh_schema_url(); }
+
+private:
+  pg_cluster& c_;
+};
+
+// One private Redis for the whole test program (started once, like the
+// PostgreSQL cluster): each test takes a database of its own.
+class redis_fault_server : public fault_server {
+public:
+  redis_fault_server() : s_(shared()) {}
+  void start() override { s_.start(); }
+  void stop() override { s_.stop(); }
+  void restart() override { s_.restart(); }
+  void freeze() override { s_.freeze(); }
+  void thaw() override { s_.thaw(); }
+  std::string fresh_url() override { return s_.fresh_db_url(); }
+
+private:
+  static redis_server& shared() {
+    static redis_server s{LINER_REDIS_SCRIPT};
+    s.start();
+    return s;
+  }
+  redis_server& s_;
+};
+
+class store_fault_server_test : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
-    cluster = &shared_pg_cluster(LINER_PG_SCRIPT);
-    url = cluster->fresh_schema_url();
+    if (GetParam() == "postgres")
+      server = std::make_unique<pg_fault_server>();
+    else
+      server = std::make_unique<redis_fault_server>();
+    url = server->fresh_url();
   }
 
   // The peers (locals of the test body) are gone by now; the next test gets
   // a running server whatever this one left behind.
   void TearDown() override {
     try {
-      cluster->thaw();
-      cluster->start();
+      server->thaw();
+      server->start();
     } catch (const std::exception& e) {
-      ADD_FAILURE() << "restoring the private PostgreSQL: " << e.what();
+      ADD_FAILURE() << "restoring the private " << GetParam() << " server: " << e.what();
     }
   }
 
   std::unique_ptr<peer_process> start(const std::string& name, const std::string& topic,
                                       const std::vector<std::string>& extra = {}) {
-    return start_peer("postgres", url, name, topic, extra);
+    return start_peer(GetParam(), url, name, topic, extra);
   }
 
-  pg_cluster* cluster = nullptr;
+  std::unique_ptr<fault_server> server;
   std::string url;
 };
 
@@ -131,7 +183,7 @@ protected:
 // and a message (not block for a minute, not crash), and after the thaw
 // everything resumes by itself: calls work, the stream completes, both
 // processes end normally.
-TEST_F(store_fault_postgres_test, frozen_server_fails_calls_with_store_error_then_resumes) {
+TEST_P(store_fault_server_test, frozen_server_fails_calls_with_store_error_then_resumes) {
   const long k = 4000;
   auto r = start("r", "R");
   ASSERT_TRUE(r);
@@ -141,16 +193,16 @@ TEST_F(store_fault_postgres_test, frozen_server_fails_calls_with_store_error_the
   ASSERT_TRUE(s);
   ASSERT_TRUE(has_line(*r, "recv to=R from=S data=msg-299")) << dump_without_recv(*r);
 
-  cluster->freeze();
+  server->freeze();
   // The sender twice (the second call queues behind the first one's stuck
   // query), then the listener.
   for (auto* p : {s.get(), s.get(), r.get()}) {
     auto answer = command(*p, "pending");
     ASSERT_TRUE(starts_with(answer, "err 7 ") && answer.size() > 6)
-      << "pending while PostgreSQL is frozen answered: " << answer << "\n"
+      << "pending while the server is frozen answered: " << answer << "\n"
       << dump_without_recv(*p);
   }
-  cluster->thaw();
+  server->thaw();
 
   EXPECT_TRUE(eventually(*s, "pending", "ok ")) << dump_without_recv(*s);
   EXPECT_TRUE(eventually(*r, "pending", "ok ")) << dump_without_recv(*r);
@@ -175,7 +227,7 @@ TEST_F(store_fault_postgres_test, frozen_server_fails_calls_with_store_error_the
 // kill comes. Saving those messages fails while the server is down: the
 // sender must keep them and retry, so that once the server and the listener
 // are back every message it accepted arrives (twice is allowed, never lost).
-TEST_F(store_fault_postgres_test, server_down_while_listener_killed_loses_no_accepted_message) {
+TEST_P(store_fault_server_test, server_down_while_listener_killed_loses_no_accepted_message) {
   const long k = 3000;
   auto r1 = start("r", "R");
   ASSERT_TRUE(r1);
@@ -185,7 +237,7 @@ TEST_F(store_fault_postgres_test, server_down_while_listener_killed_loses_no_acc
   ASSERT_TRUE(s);
   ASSERT_TRUE(has_line(*r1, "recv to=R from=S data=msg-299")) << dump_without_recv(*r1);
 
-  cluster->stop();
+  server->stop();
   r1->kill(SIGSTOP);
   auto sent = seen_or_wait(*s, [](const std::string& l) { return starts_with(l, "sent "); }, 60s);
   ASSERT_TRUE(sent) << dump_without_recv(*s);
@@ -198,7 +250,7 @@ TEST_F(store_fault_postgres_test, server_down_while_listener_killed_loses_no_acc
   s->wait_for_prefix("status 5 ");
   command(*s, "pending");
 
-  cluster->start();
+  server->start();
   auto r2 = start("r", "R");
   ASSERT_TRUE(r2);
   auto accepted = range(k);
@@ -225,7 +277,7 @@ TEST_F(store_fault_postgres_test, server_down_while_listener_killed_loses_no_acc
 // Fault 2, second part. After a server restart (fast stop, start) the
 // clients reconnect by themselves: their first store calls work, and so does
 // the first save of at-least-once messages for a stopped listener.
-TEST_F(store_fault_postgres_test, clients_reconnect_after_a_server_restart) {
+TEST_P(store_fault_server_test, clients_reconnect_after_a_server_restart) {
   auto r = start("r", "R");
   ASSERT_TRUE(r);
   auto s = start("s", "S", {"--status"});
@@ -233,7 +285,7 @@ TEST_F(store_fault_postgres_test, clients_reconnect_after_a_server_restart) {
   EXPECT_EQ(command(*s, "send R before alo"), "ok");
   ASSERT_TRUE(has_line(*r, "recv to=R from=S data=before")) << dump(*r);
 
-  cluster->restart();
+  server->restart();
   auto answer = command(*s, "pending");
   EXPECT_TRUE(starts_with(answer, "ok ")) << "first call of the sender after the restart: "
                                           << answer;
@@ -251,6 +303,9 @@ TEST_F(store_fault_postgres_test, clients_reconnect_after_a_server_restart) {
   EXPECT_EQ(s->wait_exit(), 0) << dump(*s);
   EXPECT_EQ(r->wait_exit(), 0) << dump(*r);
 }
+
+INSTANTIATE_TEST_SUITE_P(servers, store_fault_server_test, ::testing::Values("postgres", "redis"),
+                         [](const auto& info) { return info.param; });
 
 // -- peers killed or stopped and started again: SQLite and the shared PostgreSQL -----
 
@@ -412,7 +467,7 @@ TEST_P(store_fault_restart_test, a_long_stored_queue_drains_in_order_through_bou
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, store_fault_restart_test,
-                         ::testing::Values("sqlite", "postgres"),
+                         ::testing::Values("sqlite", "postgres", "redis"),
                          [](const auto& info) { return info.param; });
 
 // -- a SQLite file locked by another process ---------------------------------------------
