@@ -3,6 +3,8 @@
 #include <libpq-fe.h>
 #include <nlohmann/json.hpp>
 
+#include "stores/json_field.hpp"
+
 #include "stores/pg_session.hpp"
 #include "stores/postgres_outbox.hpp"
 
@@ -56,11 +58,6 @@ $do$;
 )sql";
 
 namespace {
-
-std::string string_field(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 class postgres_catalog_feed : public catalog_feed {
 public:

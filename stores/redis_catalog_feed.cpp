@@ -2,17 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "stores/json_field.hpp"
+
 #include "stores/redis_connection.hpp"
 #include "stores/store.hpp"
 
 namespace liner {
 
 namespace {
-
-std::string string_field(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 class redis_catalog_feed : public catalog_feed {
 public:

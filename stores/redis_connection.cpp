@@ -201,8 +201,9 @@ address parse_url(const std::string& url) {
 
 connection::connection(const std::string& url, std::string name)
   : where_(parse_url(url)), name_(std::move(name)) {
+  // Redis takes only printable ASCII without spaces in a client name.
   for (auto& c : name_)
-    if (static_cast<unsigned char>(c) <= ' ')
+    if (static_cast<unsigned char>(c) <= ' ' || static_cast<unsigned char>(c) > '~')
       c = '_';
 }
 

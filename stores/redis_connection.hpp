@@ -52,7 +52,8 @@ public:
   using clock = std::chrono::steady_clock;
 
   /// Parses `url` (throws store_error); connects only in connect(). A
-  /// `name` is given to the connection (CLIENT SETNAME; spaces become '_'),
+  /// `name` is given to the connection (CLIENT SETNAME; spaces and bytes
+  /// outside printable ASCII become '_'),
   /// so operators see whose it is in CLIENT LIST.
   explicit connection(const std::string& url, std::string name = "");
   ~connection();

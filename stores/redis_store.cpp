@@ -242,13 +242,8 @@ public:
   // then the routes; the key mappings stay.
   void clear_stored_messages() override {
     std::set<int32_t> keys;
-    for (auto& row : get_listeners_of_sender()) {
-      auto name = get_listener_unique_name(row.listener_topic, row.addr);
-      if (!name)
-        continue;
-      if (auto ck = find_connection_key_for_sender(*name))
-        keys.insert(*ck);
-    }
+    for (auto& route : remembered_routes())
+      keys.insert(route.connection_key);
     auto prefix = "lnr_connection:" + key_part(unique_name()) + ":" + key_part(source_topic()) + ":";
     for (auto& key : scan(redis::glob_literal(prefix) + "*:key")) {
       auto v = conn_.run({"GET", key});
@@ -263,20 +258,6 @@ public:
       dels.push_back(connection_part(ck) + ":mess_number");
     }
     conn_.run(command(dels.begin(), dels.end()));
-  }
-
-  std::vector<pending_row> pending_by_peer() override {
-    std::vector<pending_row> out;
-    for (auto& row : get_listeners_of_sender()) {
-      auto name = get_listener_unique_name(row.listener_topic, row.addr);
-      if (!name)
-        continue;
-      auto ck = find_connection_key_for_sender(*name);
-      if (!ck)
-        continue;
-      out.push_back({row.addr, row.listener_topic, *name, *ck, count_pending_messages(*ck)});
-    }
-    return out;
   }
 
   // -- keys ---------------------------------------------------------------------

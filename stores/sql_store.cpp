@@ -56,22 +56,6 @@ const std::string& sql::rows::text(std::size_t row, std::size_t col) const {
   throw store_error("expected text in column " + std::to_string(col));
 }
 
-int64_t Store::pending_count() {
-  std::set<int32_t> seen;
-  int64_t total = 0;
-  for (auto& row : pending_by_peer())
-    if (seen.insert(row.connection_key).second)
-      total += row.count;
-  return total;
-}
-
-std::vector<std::string> Store::get_addresses_of_topic(const std::string& topic) {
-  std::vector<std::string> out;
-  for (auto& row : get_topic_directory(topic))
-    out.push_back(std::move(row.addr));
-  return out;
-}
-
 SqlStore::SqlStore(std::string unique_name, std::unique_ptr<sql::connection> conn)
   : Store(std::move(unique_name)), db_(std::move(conn)) {
 }
@@ -179,34 +163,14 @@ std::vector<listener_row> SqlStore::get_listeners_of_sender() {
 
 void SqlStore::clear_stored_messages() {
   sql::transaction tx{*db_};
-  for (auto& row : get_listeners_of_sender()) {
-    auto name = get_listener_unique_name(row.listener_topic, row.addr);
-    if (!name)
-      continue;
-    auto ck = find_connection_key_for_sender(*name);
-    if (!ck)
-      continue;
-    db_->run(statement::queue_clear, {int64_t{*ck}});
-    db_->run(statement::ack_delete, {int64_t{*ck}});
+  for (auto& route : remembered_routes()) {
+    db_->run(statement::queue_clear, {int64_t{route.connection_key}});
+    db_->run(statement::ack_delete, {int64_t{route.connection_key}});
   }
   auto key = sender_key();
   db_->run(statement::clear_listeners, {key});
   db_->run(statement::route_topic_clear, {key});
   tx.commit();
-}
-
-std::vector<pending_row> SqlStore::pending_by_peer() {
-  std::vector<pending_row> out;
-  for (auto& row : get_listeners_of_sender()) {
-    auto name = get_listener_unique_name(row.listener_topic, row.addr);
-    if (!name)
-      continue;
-    auto ck = find_connection_key_for_sender(*name);
-    if (!ck)
-      continue;
-    out.push_back({row.addr, row.listener_topic, *name, *ck, count_pending_messages(*ck)});
-  }
-  return out;
 }
 
 // -- keys -----------------------------------------------------------------------

@@ -36,7 +36,6 @@ public:
   std::vector<listener_row> get_routes_for_topic(const std::string& topic) override;
   std::vector<listener_row> get_listeners_of_sender() override;
   void clear_stored_messages() override;
-  std::vector<pending_row> pending_by_peer() override;
 
   std::optional<int32_t> find_connection_key_for_sender(const std::string& listener_name) override;
   int32_t get_connection_key_for_sender(const std::string& listener_name) override;

@@ -159,8 +159,12 @@ public:
   /// this sender, then the routes themselves, in one transaction. Unlike
   /// liner it never allocates connection keys while doing so.
   virtual void clear_stored_messages() = 0;
-  /// Offline-queue length per remembered route whose listener is known.
-  virtual std::vector<pending_row> pending_by_peer() = 0;
+  /// Offline-queue length per remembered route whose listener is known
+  /// (the same on every backend: built from the calls below).
+  std::vector<pending_row> pending_by_peer();
+  /// The same rows without counting (count 0): the remembered routes whose
+  /// listener and connection key are known.
+  std::vector<pending_row> remembered_routes();
   /// Sum of the offline queues of this sender, each connection key counted once.
   int64_t pending_count();
 

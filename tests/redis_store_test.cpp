@@ -30,10 +30,7 @@ protected:
   }
   std::unique_ptr<Store> open(const std::string& name, const std::string& topic,
                               const std::string& addr) {
-    auto s = db->open(name);
-    s->set_source_topic(topic);
-    s->set_source_localhost(addr);
-    return s;
+    return open_store(*db, name, topic, addr);
   }
   strings redis(const strings& args) { return db->command(args); }
 

@@ -13,6 +13,7 @@
 
 using namespace liner;
 using liner::test::make_test_database;
+using liner::test::open_store;
 using liner::test::test_database;
 
 namespace {
@@ -26,10 +27,7 @@ protected:
 
   std::unique_ptr<Store> open(const std::string& name, const std::string& topic,
                               const std::string& addr) {
-    auto s = db->open(name);
-    s->set_source_topic(topic);
-    s->set_source_localhost(addr);
-    return s;
+    return open_store(*db, name, topic, addr);
   }
 
   std::vector<char> frame(uint64_t number, const std::string& payload) {

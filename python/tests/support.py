@@ -79,22 +79,20 @@ def free_port() -> int:
 # -- stores -------------------------------------------------------------------------------
 
 
-def postgres_base_url() -> str:
-    url = os.environ.get("LINER_TEST_POSTGRES_URL", "")
+def _server_url(variable: str, script: str) -> str:
+    url = os.environ.get(variable, "")
     if not url:
-        raise RuntimeError("LINER_TEST_POSTGRES_URL is not set: start a server with "
-                           "`export LINER_TEST_POSTGRES_URL=$(scripts/pg start)`, or run "
-                           "scripts/test")
+        raise RuntimeError(f"{variable} is not set: start a server with "
+                           f"`export {variable}=$(scripts/{script} start)`, or run scripts/test")
     return url
+
+
+def postgres_base_url() -> str:
+    return _server_url("LINER_TEST_POSTGRES_URL", "pg")
 
 
 def redis_base_url() -> str:
-    url = os.environ.get("LINER_TEST_REDIS_URL", "")
-    if not url:
-        raise RuntimeError("LINER_TEST_REDIS_URL is not set: start a server with "
-                           "`export LINER_TEST_REDIS_URL=$(scripts/redis start)`, or run "
-                           "scripts/test")
-    return url
+    return _server_url("LINER_TEST_REDIS_URL", "redis")
 
 
 def drop_schema(schema: str) -> None:

@@ -357,6 +357,14 @@ private:
 
 } // namespace
 
+std::unique_ptr<Store> open_store(test_database& db, const std::string& name,
+                                  const std::string& topic, const std::string& addr) {
+  auto s = db.open(name);
+  s->set_source_topic(topic);
+  s->set_source_localhost(addr);
+  return s;
+}
+
 std::unique_ptr<test_database> make_test_database(const std::string& kind) {
   if (kind == "sqlite")
     return std::make_unique<sqlite_database>();

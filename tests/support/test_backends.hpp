@@ -91,6 +91,10 @@ public:
   virtual int64_t sender_route_count(const std::string& sender, const std::string& sender_topic) = 0;
 };
 
+/// A store of `db` as the client `name` on `topic` registering `addr` sees it.
+std::unique_ptr<Store> open_store(test_database& db, const std::string& name,
+                                  const std::string& topic, const std::string& addr);
+
 /// kind is "sqlite", "postgres" or "redis".
 std::unique_ptr<test_database> make_test_database(const std::string& kind);
 
