@@ -72,9 +72,25 @@ bool catalog_watch::listen(catalog_feed& feed) {
     down_ = true;
     return false;
   }
+  // A feed that misses changes by others is backed by the fallback poll.
+  using clock = std::chrono::steady_clock;
+  auto next_refresh = clock::time_point::max();
+  if (!feed.complete()) {
+    if (!incomplete_logged_)
+      log::info(owner_, "catalog feed: changes made by other programs are not notified ("
+                          + feed.incomplete_because() + "); refreshing cached topics every "
+                          + std::to_string(defaults::catalog_poll_period.count()) + " ms");
+    incomplete_logged_ = true;
+    next_refresh = clock::now() + defaults::catalog_poll_period;
+  }
   for (;;) {
     pollfd fds[2] = {{feed.socket(), POLLIN, 0}, {wake_.fd(), POLLIN, 0}};
     int timeout = backlog_ ? static_cast<int>(defaults::catalog_poll_period.count()) : -1;
+    if (next_refresh != clock::time_point::max()) {
+      auto until = std::chrono::duration_cast<std::chrono::milliseconds>(next_refresh - clock::now());
+      int ms = static_cast<int>(std::max<long long>(until.count(), 0));
+      timeout = timeout < 0 ? ms : std::min(timeout, ms);
+    }
     int n = ::poll(fds, 2, timeout);
     if (n < 0) {
       if (errno == EINTR)
@@ -84,6 +100,12 @@ bool catalog_watch::listen(catalog_feed& feed) {
     }
     if (fds[1].revents != 0)
       return true;
+    if (clock::now() >= next_refresh) {
+      post({}, true);
+      next_refresh = clock::now() + defaults::catalog_poll_period;
+      if (n == 0 && !backlog_)
+        continue;
+    }
     try {
       bool published = n == 0; // the backlog's retry
       auto changes = feed.take();

@@ -58,6 +58,7 @@ private:
   std::string owner_;
   relay_function relay_;
   bool backlog_ = false; // rows stayed in the outbox after the last relay
+  bool incomplete_logged_ = false; // said once that the feed misses others' changes
   wake_pipe wake_{"catalog watch"}; // the destructor wakes the thread to end it
   // A full refresh asked for and not yet done: no second one is asked for
   // meanwhile (a store outage makes each take up to a timeout per topic).

@@ -35,6 +35,12 @@ public:
   /// connection broke (open a new feed then). A message published from SQL
   /// comes as op PUBLISH (no row).
   virtual std::vector<catalog_change> take() = 0;
+  /// Whether the feed hears of every change, whoever makes it. A feed that
+  /// does not (Redis without keyspace notifications: it hears only
+  /// liner-caf's own PUBLISHes) says why, and the watcher also refreshes
+  /// every cached topic periodically.
+  virtual bool complete() const { return true; }
+  virtual std::string incomplete_because() const { return {}; }
 
   // Publishing from SQL (stores/postgres_outbox.hpp), on the feed's
   // connection: the rows stay locked (FOR UPDATE SKIP LOCKED) until

@@ -22,8 +22,26 @@ public:
     keyspace_prefix_ = "__keyspace@" + db + "__:lnr_topic:";
     conn_.run_all({{"SUBSCRIBE", redis_catalog_channel(conn_.where().db)},
                    {"PSUBSCRIBE", keyspace_prefix_ + "*:addr"}});
+    // Changes by others come only as keyspace events for hashes (K and h,
+    // or A for all types); a server that does not send them, or does not
+    // let us ask (ACL, renamed CONFIG), leaves us our peers' PUBLISHes.
+    try {
+      auto v = conn_.run({"CONFIG", "GET", "notify-keyspace-events"});
+      auto flags = v.elements.size() == 2 ? v.elements[1].str : std::string();
+      bool keyspace = flags.find('K') != std::string::npos;
+      bool hashes = flags.find('h') != std::string::npos || flags.find('A') != std::string::npos;
+      if (!keyspace || !hashes)
+        missing_ = "the server's notify-keyspace-events is '" + flags + "', without K and h";
+    } catch (const store_error& e) {
+      if (e.kind() != store_failure::error)
+        throw;
+      missing_ = std::string("CONFIG GET notify-keyspace-events refused: ") + e.what();
+    }
     conn_.set_deadline(std::chrono::steady_clock::time_point::max()); // reads never wait
   }
+
+  bool complete() const override { return missing_.empty(); }
+  std::string incomplete_because() const override { return missing_; }
 
   int socket() const override { return conn_.fd(); }
 
@@ -53,6 +71,7 @@ public:
 private:
   redis::connection conn_;
   std::string keyspace_prefix_;
+  std::string missing_; // why changes by others are not heard ("" when they are)
 };
 
 } // namespace

@@ -4,8 +4,9 @@
 // to it on a connection of its own. Changes made by others (Rust liner
 // peers, redis-cli) arrive too when the server sends keyspace notifications
 // for hashes (`notify-keyspace-events` with K and h, e.g. `Kh`): the feed
-// also listens to `__keyspace@<db>__:lnr_topic:*:addr`. Without them those
-// changes are found by the clients' usual refreshes.
+// also listens to `__keyspace@<db>__:lnr_topic:*:addr`. Without them (the
+// feed asks CONFIG GET notify-keyspace-events) it says it is incomplete, and
+// the clients also refresh their cached topics every second.
 #pragma once
 
 #include <string>

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "support/client_helpers.hpp"
+#include "support/redis_server.hpp"
 
 using namespace liner;
 using namespace liner::test;
@@ -170,6 +171,35 @@ TEST_P(catalog_notify_test, each_client_listens_once_and_stops_listening_at_stop
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, catalog_notify_test, ::testing::Values("postgres", "redis"),
+                         [](const auto& info) { return info.param; });
+
+// A Redis that sends no keyspace notifications (its default): the feed
+// hears only liner-caf's own PUBLISHes, so the client falls back to
+// refreshing its cached topics every second, and a row deleted by hand
+// still stops the sends to that address. A private server: its settings
+// are changed here.
+class catalog_poll_fallback_test : public catalog_notify_test {};
+
+TEST_P(catalog_poll_fallback_test, a_row_deleted_by_hand_is_noticed_without_keyspace_notifications) {
+  redis_server server{LINER_REDIS_SCRIPT};
+  server.start();
+  db = make_redis_database(server.url());
+  db->command({"CONFIG", "SET", "notify-keyspace-events", ""});
+  b1 = receiving("b1", "t", 0);
+  b2 = receiving("b2", "t", 1);
+  a = running("a", "a");
+  ASSERT_TRUE(b1 && b2 && a);
+  ASSERT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 > 0 && n2 > 0; }));
+  delete_b2_row();
+  EXPECT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 == 4 && n2 == 0; }))
+    << "the sender still sends to the deleted address";
+  a.reset();
+  b2.reset();
+  b1.reset();
+  db.reset(); // before its server
+}
+
+INSTANTIATE_TEST_SUITE_P(redis, catalog_poll_fallback_test, ::testing::Values("redis"),
                          [](const auto& info) { return info.param; });
 
 } // namespace

@@ -209,8 +209,8 @@ private:
 // numbers handed out by a counter in database 0, emptied before and after.
 class redis_database : public test_database {
 public:
-  redis_database() : base_(redis::parse_url(redis_url())) {
-    redis::connection admin{redis_url()};
+  explicit redis_database(const std::string& base_url) : base_(redis::parse_url(base_url)) {
+    redis::connection admin{base_url};
     admin.set_deadline(redis::connection::clock::now() + std::chrono::seconds{10});
     admin.connect();
     auto n = admin.run({"INCR", "liner_test:next_db"}).integer;
@@ -365,13 +365,17 @@ std::unique_ptr<Store> open_store(test_database& db, const std::string& name,
   return s;
 }
 
+std::unique_ptr<test_database> make_redis_database(const std::string& base_url) {
+  return std::make_unique<redis_database>(base_url);
+}
+
 std::unique_ptr<test_database> make_test_database(const std::string& kind) {
   if (kind == "sqlite")
     return std::make_unique<sqlite_database>();
   if (kind == "postgres")
     return std::make_unique<postgres_database>();
   if (kind == "redis")
-    return std::make_unique<redis_database>();
+    return std::make_unique<redis_database>(redis_url());
   throw std::invalid_argument("unknown backend " + kind);
 }
 

@@ -95,6 +95,9 @@ public:
 std::unique_ptr<Store> open_store(test_database& db, const std::string& name,
                                   const std::string& topic, const std::string& addr);
 
+/// A Redis database of its own on the server of `base_url` (not LINER_TEST_REDIS_URL).
+std::unique_ptr<test_database> make_redis_database(const std::string& base_url);
+
 /// kind is "sqlite", "postgres" or "redis".
 std::unique_ptr<test_database> make_test_database(const std::string& kind);
 
