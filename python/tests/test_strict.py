@@ -87,7 +87,7 @@ def test_strict_constructor_errors(tmp_path) -> None:
                                    " (ERR_STORE 7: could not create the client: ")
     assert "unable to open database file" in e.value.reason
     with pytest.raises(liner.ClientInitError):
-        liner.Client("n", "t", "127.0.0.1:0", "redis://x", strict=True)
+        liner.Client("n", "t", "127.0.0.1:0", "redis://127.0.0.1:1", strict=True)
 
 
 def test_strict_busy_error_and_sender_busy_status(store: Store, knobs_restored) -> None:
