@@ -60,10 +60,14 @@ TEST_P(store_concurrency_test, first_use_by_many_processes_at_once) {
     }
     EXPECT_EQ(cks.size(), std::size_t(processes)); // one per sender identity
     EXPECT_EQ(all.size(), cks.size() + topic_keys.size()) << "a key was handed out twice";
-    EXPECT_EQ(db->scalar("SELECT COUNT(*) FROM topic_addr WHERE topic = 'shared-0'"), processes);
-    EXPECT_EQ(db->scalar("SELECT COUNT(*) FROM seq"), 1);
+    EXPECT_EQ(db->catalog_count("shared-0"), processes);
+    if (db->is_sql()) {
+      EXPECT_EQ(db->scalar("SELECT COUNT(*) FROM seq"), 1); // one counter row, made once
+    }
+    // (The counter may be above the keys in use: an allocator that lost a
+    // race for a name burned the number it drew, as in liner.)
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, store_concurrency_test, ::testing::Values("sqlite", "postgres"),
+INSTANTIATE_TEST_SUITE_P(backends, store_concurrency_test, ::testing::Values("sqlite", "postgres", "redis"),
                          [](const auto& info) { return info.param; });
