@@ -15,6 +15,35 @@ namespace liner::redis {
 
 namespace {
 
+// The URL as errors may show it: a password (after ':' in the user part, a
+// lone user part, which the crate reads as the password, or a pass= query
+// value of a unix socket URL) becomes ***.
+std::string redacted(std::string url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos)
+    return url;
+  auto start = scheme + 3;
+  auto end = url.find_first_of("/?#", start);
+  auto at = url.rfind('@', end == std::string::npos ? std::string::npos : end);
+  if (at != std::string::npos && at >= start) {
+    auto colon = url.find(':', start);
+    auto secret_from = colon != std::string::npos && colon < at ? colon + 1 : start;
+    url = url.substr(0, secret_from) + "***" + url.substr(at);
+  }
+  for (const char* key : {"pass=", "password="}) {
+    auto q = url.find('?');
+    for (auto p = url.find(key, q == std::string::npos ? url.size() : q); p != std::string::npos;
+         p = url.find(key, p + 1)) {
+      if (url[p - 1] != '?' && url[p - 1] != '&')
+        continue;
+      auto from = p + std::string(key).size();
+      auto to = url.find('&', from);
+      url = url.substr(0, from) + "***" + (to == std::string::npos ? "" : url.substr(to));
+    }
+  }
+  return url;
+}
+
 std::string percent_decoded(std::string_view s, const std::string& url) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -24,7 +53,7 @@ std::string percent_decoded(std::string_view s, const std::string& url) {
     }
     if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1]))
         || !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
-      throw store_error("invalid Redis URL '" + url + "': bad %-escape");
+      throw store_error("invalid Redis URL '" + redacted(url) + "': bad %-escape");
     out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
     i += 2;
   }
@@ -58,7 +87,7 @@ void read_query(std::string_view query, address& out, const std::string& url) {
     if (key == "db") {
       auto db = number(val, 0, 1 << 20);
       if (!db)
-        throw store_error("invalid Redis URL '" + url + "': db must be a number");
+        throw store_error("invalid Redis URL '" + redacted(url) + "': db must be a number");
       out.db = static_cast<int>(*db);
     } else if (key == "pass" || key == "password") {
       out.password = val;
@@ -125,7 +154,7 @@ address parse_url(const std::string& url) {
   address out;
   std::string_view rest{url};
   auto fail = [&](const std::string& why) -> store_error {
-    return store_error("invalid Redis URL '" + url + "': " + why);
+    return store_error("invalid Redis URL '" + redacted(url) + "': " + why);
   };
   if (rest.rfind("rediss://", 0) == 0)
     throw fail("TLS to Redis (rediss://) is not supported");

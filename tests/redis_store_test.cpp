@@ -86,11 +86,24 @@ TEST(redis_url, bad_urls_say_what_is_wrong) {
          {"redis://h:x", "the port must be a number"},
          {"redis://h/db1", "the path must be a database number"},
          {"redis://[::1", "unclosed ["},
-         {"redis://:%zz@h", "bad %-escape"},
+         {"redis://us%zzer@h", "bad %-escape"},
          {"unix://relative.sock", "absolute path"}}) {
     auto text = store_failure_of([&] { redis::parse_url(url); });
-    EXPECT_NE(text.find("invalid Redis URL '" + url + "'"), std::string::npos) << text;
+    auto shown = url == "redis://us%zzer@h" ? "redis://***@h" : url; // a lone user part is a password
+    EXPECT_NE(text.find("invalid Redis URL '" + shown + "'"), std::string::npos) << text;
     EXPECT_NE(text.find(why), std::string::npos) << url << ": " << text;
+  }
+}
+
+TEST(redis_url, a_bad_url_never_shows_its_password) {
+  for (std::string url : {"redis://:s3cret@h:0", "redis://ops:s3cret@h/x", "redis://s3cret@[::1",
+                          "redis://:s3cret%zz@h", "unix:///tmp/r.sock?db=x&pass=s3cret"}) {
+    auto text = store_failure_of([&] { redis::parse_url(url); });
+    EXPECT_NE(text.find("invalid Redis URL"), std::string::npos) << text;
+    EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+    if (url.find('@') != std::string::npos) {
+      EXPECT_NE(text.find("***@"), std::string::npos) << text;
+    }
   }
 }
 
