@@ -121,6 +121,20 @@ protected:
     return *b2->client->published_addr();
   }
 
+  // b1 and b2 serve t, the sender a uses both; b2's row is deleted by hand
+  // and a must stop sending there.
+  void deleted_row_stops_the_sends() {
+    b1 = receiving("b1", "t", 0);
+    b2 = receiving("b2", "t", 1);
+    a = running("a", "a");
+    ASSERT_TRUE(b1 && b2 && a);
+    // Round robin over both: the sender caches both addresses.
+    ASSERT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 > 0 && n2 > 0; }));
+    delete_b2_row();
+    EXPECT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 == 4 && n2 == 0; }))
+      << "the sender still sends to the deleted address";
+  }
+
   std::unique_ptr<test_database> db;
   std::mutex mtx;
   std::condition_variable cv;
@@ -129,16 +143,7 @@ protected:
 };
 
 TEST_P(catalog_notify_test, a_row_deleted_by_hand_stops_the_sends_to_that_address) {
-  b1 = receiving("b1", "t", 0);
-  b2 = receiving("b2", "t", 1);
-  a = running("a", "a");
-  ASSERT_TRUE(b1 && b2 && a);
-  // Round robin over both: the sender caches both addresses.
-  ASSERT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 > 0 && n2 > 0; }));
-
-  delete_b2_row();
-  EXPECT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 == 4 && n2 == 0; }))
-    << "the sender still sends to the deleted address";
+  deleted_row_stops_the_sends();
 }
 
 TEST_P(catalog_notify_test, a_row_inserted_by_hand_is_used_without_any_announcement) {
@@ -185,14 +190,7 @@ TEST_P(catalog_poll_fallback_test, a_row_deleted_by_hand_is_noticed_without_keys
   server.start();
   db = make_redis_database(server.url());
   db->command({"CONFIG", "SET", "notify-keyspace-events", ""});
-  b1 = receiving("b1", "t", 0);
-  b2 = receiving("b2", "t", 1);
-  a = running("a", "a");
-  ASSERT_TRUE(b1 && b2 && a);
-  ASSERT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 > 0 && n2 > 0; }));
-  delete_b2_row();
-  EXPECT_TRUE(probe_until(*a, "t", [](int n1, int n2) { return n1 == 4 && n2 == 0; }))
-    << "the sender still sends to the deleted address";
+  deleted_row_stops_the_sends();
   a.reset();
   b2.reset();
   b1.reset();
