@@ -125,8 +125,11 @@ void route_state::release_saved() {
 byte_buffer route_state::take_outbox() {
   std::lock_guard<std::mutex> guard{mutex_};
   auto chunk = outbox_.take();
+  // Never lower: frames queued here while the route was offline (run's
+  // best-effort client_connected, say) are numbered below the at-least-once
+  // ones sent after them, which the replay has already written.
   if (chunk.frames > 0)
-    taken_ = chunk.last_number;
+    taken_ = std::max(taken_, chunk.last_number);
   wake_pending_ = !outbox_.empty();
   if (waiting_ > 0 && chunk.frames > 0)
     room_.notify_all();

@@ -201,7 +201,7 @@ private:
   uint64_t saved_through_ = 0;     // every at-least-once frame up to it is saved or acked
   uint64_t saving_through_ = 0;    // the highest number in the save in flight
   uint64_t counter_;
-  uint64_t taken_ = 0; // the highest number taken from the outbox to be written
+  uint64_t taken_ = 0; // the highest number written or taken to be written; never lowered
   uint64_t acked_ = 0;
   bool queue_in_store_;
   bool offline_ = false;         // see offline()
