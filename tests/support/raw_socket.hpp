@@ -26,6 +26,18 @@ inline sockaddr_in parse_ipv4(const std::string& addr) {
   return sa;
 }
 
+/// Binds `fd` (a TCP socket) to a free port on 127.0.0.1, listening with
+/// `backlog` unless it is 0; returns "127.0.0.1:PORT". Throws naming `who`.
+inline std::string bind_loopback(int fd, int backlog, const char* who) {
+  sockaddr_in sa = parse_ipv4("127.0.0.1:0");
+  socklen_t len = sizeof sa;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0
+      || (backlog > 0 && listen(fd, backlog) != 0)
+      || getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0)
+    throw std::runtime_error(std::string(who) + ": " + std::strerror(errno));
+  return "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+}
+
 /// A TCP port on 127.0.0.1 that is bound but not listening, held for the
 /// object's lifetime: connecting to it is refused at once, and no other
 /// process can take the port meanwhile. Stands for a peer that went away.
@@ -33,12 +45,7 @@ class dead_address {
 public:
   dead_address() {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in sa = parse_ipv4("127.0.0.1:0");
-    socklen_t len = sizeof sa;
-    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0
-        || getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0)
-      throw std::runtime_error(std::string("dead_address: ") + std::strerror(errno));
-    addr_ = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+    addr_ = bind_loopback(fd_, 0, "dead_address");
   }
   ~dead_address() { close(fd_); }
   dead_address(const dead_address&) = delete;

@@ -27,14 +27,9 @@ class tcp_gate {
 public:
   tcp_gate() {
     listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in sa = parse_ipv4("127.0.0.1:0");
-    socklen_t len = sizeof sa;
-    if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0
-        || listen(listen_fd_, 16) != 0
-        || getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0
-        || pipe(stop_) != 0)
+    addr_ = bind_loopback(listen_fd_, 16, "tcp_gate");
+    if (pipe(stop_) != 0)
       throw std::runtime_error(std::string("tcp_gate: ") + std::strerror(errno));
-    addr_ = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
   }
 
   ~tcp_gate() {
