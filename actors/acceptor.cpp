@@ -64,6 +64,7 @@ void acceptor::hand_off(int fd, lobby::clock_type::time_point deadline) {
   if (!listener)
     return;
   net::set_nodelay(fd); // the listener's acks are small frames
+  net::set_liveness(fd, knobs::peer_timeout()); // a sender's host may vanish silently
   open_->fetch_add(1);
   caf::anon_send(listener, msg::accepted_socket{std::move(socket), deadline});
 }

@@ -345,4 +345,20 @@ int64_t Client::first_frame_timeout_ms() {
   return knobs::first_frame_timeout().count();
 }
 
+bool Client::set_heartbeat_ms(int64_t ms) {
+  return knobs::set_heartbeat_interval(std::chrono::milliseconds{ms});
+}
+
+int64_t Client::heartbeat_ms() {
+  return knobs::heartbeat_interval().count();
+}
+
+bool Client::set_peer_timeout_ms(int64_t ms) {
+  return knobs::set_peer_timeout(std::chrono::milliseconds{ms});
+}
+
+int64_t Client::peer_timeout_ms() {
+  return knobs::peer_timeout().count();
+}
+
 } // namespace liner

@@ -19,6 +19,7 @@
 #include "runtime/auth.hpp"
 #include "runtime/defaults.hpp"
 #include "runtime/knobs.hpp"
+#include "runtime/liveness.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net_address.hpp"
 #include "runtime/tls.hpp"
@@ -48,6 +49,7 @@ struct inbound {
   std::string refusal; // why the stream must close, once this read is through
   std::size_t frames_per_read = 0; // in its last batch: room reserved for the next
   std::size_t unsent = 0; // bytes CAF still has to write on it
+  liveness alive; // heartbeats, once the sender's hello negotiated them
 };
 
 struct listener_state {
@@ -104,6 +106,7 @@ void on_accepted(listener_broker* self, msg::accepted_socket& m) {
   in.stream = st.next_stream++;
   in.fd = fd;
   in.ticket = inbound_budget::instance().enroll({self->address(), hdl, in.stream});
+  in.alive.start(std::chrono::steady_clock::now(), std::nullopt);
   if (st.tls)
     in.tls = std::make_unique<tls::session>(st.tls, true);
   if (log::enabled(log::level::debug))
@@ -120,9 +123,11 @@ void on_accepted(listener_broker* self, msg::accepted_socket& m) {
 
 // Delivery caught up: every paused stream reads again.
 void resume(listener_broker* self) {
+  auto now = std::chrono::steady_clock::now();
   for (auto& [hdl, in] : self->state.streams)
     if (in.halted) {
       in.halted = false;
+      in.alive.heard(now); // its sender's silence counts from here, not from the halt
       self->trigger(hdl);
     }
 }
@@ -176,8 +181,32 @@ void write_frame(listener_broker* self, connection_handle hdl, inbound& in,
       in.refusal = in.tls->error();
   }
   in.unsent += buf.size() - before;
+  in.alive.wrote(std::chrono::steady_clock::now());
   if (buf.size() > before)
     self->flush(hdl);
+}
+
+// A sender's hello that announces heartbeats (runtime/liveness.hpp): with
+// ours on, the answer says how often we write, and from now on each side
+// writes on an idle stream and watches the other. Without an answer (ours
+// off) the sender sends none either.
+void on_hello(listener_broker* self, connection_handle hdl, inbound& in, const frame_view& f) {
+  in.hello = true; // and delivery reads its epoch
+  auto own = knobs::heartbeat_interval();
+  auto theirs = announced_heartbeat(f.data, f.size);
+  if (!theirs || own.count() == 0 || in.alive.negotiated())
+    return;
+  in.alive.peer_speaks(*theirs);
+  write_frame(self, hdl, in, {0, f.header.connection_key, heartbeat_topic_key, 0},
+              heartbeat_answer(own));
+}
+
+void check_liveness(listener_broker* self);
+
+void schedule_liveness(listener_broker* self) {
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self),
+                         liveness::tick(knobs::heartbeat_interval(), knobs::peer_timeout()),
+                         msg::heartbeat_atom::value);
 }
 
 // A handshake frame (runtime/auth.hpp): answered here, never delivered.
@@ -214,6 +243,7 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
   if (it == st.streams.end())
     return;
   auto& in = it->second;
+  in.alive.heard(std::chrono::steady_clock::now());
   byte_buffer plain;
   auto bytes = tls::open_received(in.tls.get(), m.buf, plain, self->wr_buf(m.handle));
   if (in.tls)
@@ -249,8 +279,10 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
       in.refusal = "a frame before authenticating (a peer without the shared secret, or Rust liner)";
       return;
     }
+    if (f.header.number == 0 && f.header.topic_key == heartbeat_topic_key)
+      return; // counted as heard: nothing to deliver
     if (f.header.number == 0 && f.header.topic_key == hello_topic_key)
-      in.hello = true; // and delivery reads its epoch
+      on_hello(self, m.handle, in, f);
     in.valid = true;
     if (f.data >= first && f.data + f.size <= end) {
       batch.frames.push_back({f.header, static_cast<std::size_t>(f.data - first), f.size, false});
@@ -283,6 +315,29 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
   pace(self, m.handle, in);
 }
 
+// Every tick: closes the streams whose sender went silent past the limit
+// (not those we stopped reading: their silence is ours), and writes a
+// heartbeat on the idle ones that negotiated them.
+void check_liveness(listener_broker* self) {
+  auto& st = self->state;
+  auto now = std::chrono::steady_clock::now();
+  auto timeout = knobs::peer_timeout();
+  auto beat = knobs::heartbeat_interval();
+  std::vector<std::pair<connection_handle, std::string>> silent;
+  for (auto& [hdl, in] : st.streams) {
+    if (in.halted)
+      continue;
+    if (in.alive.silent(now, timeout)) // (a stable text: drops are logged once per cause)
+      silent.emplace_back(hdl, "no word from the sender within the peer timeout ("
+                                 + std::to_string(in.alive.limit(timeout).count()) + " ms)");
+    else if (in.unsent == 0 && in.alive.heartbeat_due(now, beat))
+      write_frame(self, hdl, in, {0, 0, heartbeat_topic_key, 0}, std::string{});
+  }
+  for (auto& [hdl, why] : silent)
+    drop(self, hdl, why);
+  schedule_liveness(self);
+}
+
 caf::behavior listener_actor(listener_broker* self, listener_context ctx) {
   close_mailbox_on_exit(self);
   auto& st = self->state;
@@ -297,7 +352,9 @@ caf::behavior listener_actor(listener_broker* self, listener_context ctx) {
   st.batches = std::move(batches);
   st.credit = std::move(credit);
   st.open = std::move(open);
+  schedule_liveness(self);
   return {
+    [=](msg::heartbeat_atom) { check_liveness(self); },
     [=](msg::accepted_socket& m) { on_accepted(self, m); },
     [=](caf::io::new_data_msg& m) { on_data(self, m); },
     [=](const caf::io::data_transferred_msg& m) {

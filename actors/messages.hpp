@@ -35,6 +35,7 @@ using resume_atom = caf::atom_constant<caf::atom("lnr_resum")>;   // listener: r
 using drop_atom = caf::atom_constant<caf::atom("lnr_drop")>;      // listener: close a stream
 using closed_atom = caf::atom_constant<caf::atom("lnr_closd")>;   // delivery: a stream ended
 using deadline_atom = caf::atom_constant<caf::atom("lnr_dline")>; // first frame / handshake due
+using heartbeat_atom = caf::atom_constant<caf::atom("lnr_beat")>;  // a stream's liveness check
 using authenticated_atom = caf::atom_constant<caf::atom("lnr_authd")>; // delivery: a stream's peer
 
 /// A connected socket handed from the connector to a route. Closes the

@@ -22,11 +22,14 @@
 
 namespace liner {
 
-/// The wire markers of the protocol extension (architecture, "Protocol
-/// extension"): a hello opens each stream, acks come back on it. Rust liner
-/// never sends either and drops both (number 0, unknown topic keys).
+/// The wire markers of the protocol extension (docs/delivery.md, "Protocol
+/// extension"): a hello opens each stream, acks come back on it, and
+/// heartbeats (runtime/liveness.hpp) go both ways once the hello
+/// negotiated them. (-3 is the handshake's, auth::topic_key.) Rust liner
+/// never sends any and drops them all (number 0, unknown topic keys).
 inline constexpr int32_t hello_topic_key = -1;
 inline constexpr int32_t ack_topic_key = -2;
+inline constexpr int32_t heartbeat_topic_key = -4;
 
 struct queued_frame {
   uint64_t number = 0;
@@ -132,6 +135,13 @@ public:
   /// frames skip the outbox, count as taken and wait in memory for the
   /// route actor to save them (send_buffer() bounds the bytes not saved yet).
   bool offline() const;
+
+  /// The listener could not be reached or went silent (the last stream was
+  /// lost or the last connect failed), and has not been heard from since.
+  /// A send_to on a topic with other addresses passes it by (router).
+  /// Set and cleared by the route actor; read by senders without a lock.
+  bool unreachable() const { return unreachable_.load(std::memory_order_relaxed); }
+  void set_unreachable(bool u) { unreachable_.store(u, std::memory_order_relaxed); }
   /// Copies of the at-least-once frames above the ack that only memory
   /// holds, marked as being saved; empty if none. One save at a time: the
   /// route actor calls it again only after end_save.
@@ -213,6 +223,7 @@ private:
   bool closed_ = false;
   std::set<std::string> topics_;
   route_stats stats_;
+  std::atomic<bool> unreachable_{false};
 };
 
 } // namespace liner

@@ -27,9 +27,22 @@ namespace {
 // The hello names this route incarnation and the first number it assigned,
 // so a listener that still remembers higher numbers from an earlier
 // incarnation of the same sender knows they start over (see delivery_actor).
+// With heartbeats on, it also says how often we write on an idle stream.
 std::string hello_payload(const route_state& route) {
+  auto beat = knobs::heartbeat_interval();
   return R"({"acks":true,"epoch":)" + std::to_string(route.epoch) + R"(,"first":)"
-         + std::to_string(route.first_number) + R"(,"liner_caf":1})";
+         + std::to_string(route.first_number)
+         + (beat.count() > 0 ? "," + heartbeat_member(beat) : std::string{}) + R"(,"liner_caf":1})";
+}
+
+void check_liveness(route_broker* self, uint64_t attempt);
+
+// The stream's liveness checks run from its hello until it ends.
+void watch_liveness(route_broker* self) {
+  auto& st = self->state;
+  st.alive.start(std::chrono::steady_clock::now(), st.listener_heartbeat);
+  later(self, liveness::tick(knobs::heartbeat_interval(), knobs::peer_timeout()),
+        msg::heartbeat_atom::value, st.attempt);
 }
 
 
@@ -47,6 +60,8 @@ void start_connect(route_broker* self) {
     std::string error;
     bool refused = false;
     int fd = net::connect_with_timeout(addr, defaults::connect_timeout, error, &refused);
+    if (fd >= 0)
+      net::set_liveness(fd, knobs::peer_timeout()); // the listener's host may vanish silently
     conn->send(me, msg::connect_result{attempt, fd >= 0 ? std::make_shared<msg::socket_handoff>(fd)
                                                        : nullptr,
                                        error, refused});
@@ -84,6 +99,7 @@ bool note_stream_lost(route_broker* self, const std::string& why) {
     st.backoff = defaults::route_backoff_first;
   status(self, status_kind::sender_route_lost, route->first_topic, why);
   route->stats().connected.store(false, std::memory_order_relaxed);
+  route->set_unreachable(true);
   route->stream_lost();
   st.at = phase::connecting;
   st.poll_scheduled = false;
@@ -207,6 +223,8 @@ void write_page(route_broker* self, std::vector<queued_frame> stored, uint64_t u
     return;
   }
   st.more_stored = false; // and the route is online again (replay_frames)
+  if (!st.listener_heartbeat)
+    route->set_unreachable(false); // a listener that never writes: connected is all we know
   st.at = phase::connected;
   st.connected_at = std::chrono::steady_clock::now();
   st.tried.clear();
@@ -297,6 +315,7 @@ void write_control(route_broker* self, int32_t topic_key, const std::string& pay
 void stream_ready(route_broker* self) {
   auto& st = self->state;
   write_control(self, hello_topic_key, hello_payload(*st.ctx.route));
+  watch_liveness(self);
   if (st.stopping) {
     st.at = phase::connected;
     resume_stop(self);
@@ -349,6 +368,27 @@ void on_challenge(route_broker* self, const frame_view& f) {
   }
   write_control(self, auth::topic_key, *response);
   stream_ready(self);
+}
+
+// Every tick of a stream: a listener that went silent (its host vanished,
+// a partition, a frozen process) loses the stream; an idle stream gets a
+// heartbeat, if the listener negotiated them.
+void check_liveness(route_broker* self, uint64_t attempt) {
+  auto& st = self->state;
+  if (attempt != st.attempt || (st.at != phase::replaying && st.at != phase::connected))
+    return; // that stream ended; the next one has its own checks
+  auto now = std::chrono::steady_clock::now();
+  auto timeout = knobs::peer_timeout();
+  if (st.alive.silent(now, timeout)) { // (a stable text: the client logs each cause once)
+    drop_stream(self, "no word from " + st.ctx.route->listener_name + " at " + st.ctx.route->addr()
+                        + " within the peer timeout ("
+                        + std::to_string(st.alive.limit(timeout).count()) + " ms)");
+    return;
+  }
+  auto beat = knobs::heartbeat_interval();
+  if (st.unsent == 0 && st.alive.heartbeat_due(now, beat))
+    write_control(self, heartbeat_topic_key, std::string{});
+  later(self, liveness::tick(beat, timeout), msg::heartbeat_atom::value, attempt);
 }
 
 caf::behavior route_actor(route_broker* self, route_context ctx) {
@@ -452,6 +492,8 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
           drop_stream(self, "TLS with " + st.ctx.route->addr() + ": " + st.tls->error());
         return;
       }
+      st.alive.heard(std::chrono::steady_clock::now());
+      st.ctx.route->set_unreachable(false);
       bool ok = st.acks.feed(bytes->data, bytes->size, [&](const frame_view& f) {
         if (st.at == phase::connecting)
           return; // the stream was dropped by an earlier frame of this read
@@ -463,11 +505,19 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
         if (f.header.topic_key == ack_topic_key && f.header.connection_key == st.ctx.route->ck) {
           st.last_tcp_ack = std::chrono::steady_clock::now();
           apply_ack(self, f.header.number, "stream");
+        } else if (f.header.topic_key == heartbeat_topic_key && f.header.number == 0) {
+          // The listener's answer to our hello says it speaks heartbeats;
+          // later ones are empty and only count as heard.
+          if (auto interval = announced_heartbeat(f.data, f.size)) {
+            st.alive.peer_speaks(*interval);
+            st.listener_heartbeat = *interval;
+          }
         }
       });
       if (!ok && st.at != phase::connecting)
         drop_stream(self, "stream closed: " + st.acks.error()); // a listener never sends garbage
     },
+    [=](msg::heartbeat_atom, uint64_t attempt) { check_liveness(self, attempt); },
     [=](msg::poll_atom) {
       // Rust liner listeners ack only through the store.
       auto& st = self->state;
@@ -545,6 +595,7 @@ void write_outbox(route_broker* self) {
     if (chunk.empty())
       break;
     st.unsent += chunk.size();
+    st.alive.wrote(std::chrono::steady_clock::now());
     buf.swap(chunk); // chunk: CAF's spent buffer now
     outbox::spares().give(std::move(chunk));
     self->flush(st.hdl); // an idle stream starts writing and frees wr_buf again
@@ -565,6 +616,7 @@ void put(route_broker* self, const char* p, std::size_t n) {
   if (!tls::seal(st.tls.get(), p, n, buf))
     log::warn(st.ctx.own_name, "TLS with " + st.ctx.route->addr() + ": " + st.tls->error());
   st.unsent += buf.size() - before;
+  st.alive.wrote(std::chrono::steady_clock::now());
 }
 
 } // namespace route_steps

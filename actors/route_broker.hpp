@@ -15,6 +15,7 @@
 #include "actors/messages.hpp"
 #include "actors/route_actor.hpp"
 #include "runtime/defaults.hpp"
+#include "runtime/liveness.hpp"
 
 namespace liner::route_steps {
 
@@ -36,6 +37,10 @@ struct route_actor_state {
   std::chrono::steady_clock::time_point last_tcp_ack{};
   uint64_t refused_ack = 0; // the last ack refused (logged once, not per poll)
   frame_decoder acks;
+  // Heartbeats (runtime/liveness.hpp): this stream's, and what the listener
+  // announced on an earlier stream (its silence then counts from the start).
+  liveness alive;
+  std::optional<milliseconds> listener_heartbeat;
   std::optional<auth::initiator> handshake; // while authenticating
   std::unique_ptr<tls::session> tls;        // with TLS: every byte goes through it
   bool attempt_in_flight = false;

@@ -100,8 +100,12 @@ route_ptr router::carrying(const std::string& addr, const std::string& topic) co
 result<route_ptr> router::route_for(const std::string& topic, bool alo) {
   if (auto cached = directory_->pick(topic, true)) {
     topics_.relate(topic);
-    if (auto route = carrying(cached.chosen(), topic))
+    if (auto route = carrying(cached.chosen(), topic)) {
+      if (route->unreachable() && cached.addrs->size() > 1)
+        if (auto online = next_online(topic, cached.addrs->size()))
+          return online;
       return route; // every send once the topic is known
+    }
     if (auto route = ensure(cached.chosen(), topic))
       return *route;
     directory_->erase(topic); // an address the store no longer knows
@@ -110,6 +114,24 @@ result<route_ptr> router::route_for(const std::string& topic, bool alo) {
   if (!routes)
     return routes.error();
   return routes->front();
+}
+
+// The round robin's next address whose listener is not unreachable (a
+// lost stream, a silent host, failed connects: route_state::unreachable),
+// when the topic has others: new sends go where they can be delivered now,
+// while the unreachable route keeps the at-least-once frames it holds for
+// its own listener. Null when every other one is unreachable too (the
+// caller's pick stands).
+route_ptr router::next_online(const std::string& topic, std::size_t tries) {
+  for (std::size_t i = 1; i < tries; ++i) {
+    auto cached = directory_->pick(topic, true);
+    if (!cached)
+      return nullptr;
+    auto route = carrying(cached.chosen(), topic);
+    if (route && !route->unreachable())
+      return route;
+  }
+  return nullptr;
 }
 
 result<send_target> router::target_for(const std::string& topic, bool alo) {

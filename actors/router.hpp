@@ -127,6 +127,7 @@ private:
   /// The route a send_to goes to: one address of the topic, round robin.
   /// Once the topic is known, no lock and no allocation.
   result<route_ptr> route_for(const std::string& topic, bool alo);
+  route_ptr next_online(const std::string& topic, std::size_t tries);
   result<std::vector<std::string>> resolve(const std::string& topic, bool alo);
   /// The route at `addr` if it already carries `topic` (read without a lock).
   route_ptr carrying(const std::string& addr, const std::string& topic) const;

@@ -58,6 +58,19 @@ inline constexpr std::chrono::milliseconds route_stable_after = 1000ms;
 /// PostgreSQL: while the catalog feed (LISTEN) is down, clients refresh
 /// every cached topic this often, and try to listen again.
 inline constexpr std::chrono::milliseconds catalog_poll_period = 1000ms;
+/// Between two liner-caf peers, each side writes a heartbeat on a stream
+/// that wrote nothing for this long (LINER_HEARTBEAT_MS; 0: none, only TCP
+/// keepalive). Negotiated in the hello: never sent to Rust liner.
+inline constexpr std::chrono::milliseconds heartbeat_interval = 2s;
+/// A stream that heard nothing from its peer for this long (heartbeats
+/// negotiated), or whose written bytes went unacknowledged by the peer's
+/// kernel for this long (TCP_USER_TIMEOUT, every stream), is lost; TCP
+/// keepalive probes an idle stream within about the same time
+/// (LINER_PEER_TIMEOUT_MS).
+inline constexpr std::chrono::milliseconds peer_timeout = 10s;
+/// The smallest settings accepted for those two.
+inline constexpr std::chrono::milliseconds heartbeat_interval_min = 10ms;
+inline constexpr std::chrono::milliseconds peer_timeout_min = 100ms;
 /// Store ack polling period for listeners that ack only through the store (Rust liner).
 inline constexpr std::chrono::milliseconds ack_poll_period = 200ms;
 /// Written bytes a stopping route waits for before it closes its stream anyway.

@@ -1,5 +1,6 @@
 #include "runtime/knobs.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -26,6 +27,9 @@ constexpr env_number env_numbers[] = {
   {"LINER_STORE_TIMEOUT_MS", 1, max_timeout_ms, defaults::store_timeout.count(), "ms"},
   {"LINER_SEND_TIMEOUT_MS", 0, max_timeout_ms, defaults::send_timeout.count(), "ms"},
   {"LINER_FIRST_FRAME_TIMEOUT_MS", 1, max_timeout_ms, defaults::first_frame_timeout.count(), "ms"},
+  {"LINER_HEARTBEAT_MS", 0, max_timeout_ms, defaults::heartbeat_interval.count(), "ms"},
+  {"LINER_PEER_TIMEOUT_MS", defaults::peer_timeout_min.count(), max_timeout_ms,
+   defaults::peer_timeout.count(), "ms"},
   {"LINER_SEND_BUFFER", 0, max_bytes, static_cast<long long>(defaults::send_buffer), "bytes"},
   {"LINER_INBOUND_BUDGET", 1, max_bytes, static_cast<long long>(defaults::inbound_budget), "bytes"},
   {"LINER_MAX_INBOUND_CONNECTIONS", 1, 1'000'000,
@@ -71,6 +75,11 @@ std::atomic<std::size_t> max_inbound_connections_{
   from_env<std::size_t>("LINER_MAX_INBOUND_CONNECTIONS")};
 std::atomic<std::chrono::milliseconds::rep> first_frame_timeout_{
   from_env<std::chrono::milliseconds::rep>("LINER_FIRST_FRAME_TIMEOUT_MS")};
+
+std::atomic<std::chrono::milliseconds::rep> heartbeat_interval_{
+  from_env<std::chrono::milliseconds::rep>("LINER_HEARTBEAT_MS")};
+std::atomic<std::chrono::milliseconds::rep> peer_timeout_{
+  from_env<std::chrono::milliseconds::rep>("LINER_PEER_TIMEOUT_MS")};
 
 bool timeout_in_range(std::chrono::milliseconds t, long long min) {
   return t.count() >= min && t.count() <= max_timeout_ms;
@@ -179,6 +188,30 @@ bool set_first_frame_timeout(std::chrono::milliseconds t) {
   if (!timeout_in_range(t, 1))
     return false;
   first_frame_timeout_.store(t.count(), std::memory_order_relaxed);
+  return true;
+}
+
+std::chrono::milliseconds heartbeat_interval() {
+  std::chrono::milliseconds t{heartbeat_interval_.load(std::memory_order_relaxed)};
+  // LINER_HEARTBEAT_MS may say 1 to 9: taken as the smallest interval.
+  return t.count() == 0 ? t : std::max(t, defaults::heartbeat_interval_min);
+}
+
+bool set_heartbeat_interval(std::chrono::milliseconds t) {
+  if (t.count() != 0 && !timeout_in_range(t, defaults::heartbeat_interval_min.count()))
+    return false;
+  heartbeat_interval_.store(t.count(), std::memory_order_relaxed);
+  return true;
+}
+
+std::chrono::milliseconds peer_timeout() {
+  return std::chrono::milliseconds{peer_timeout_.load(std::memory_order_relaxed)};
+}
+
+bool set_peer_timeout(std::chrono::milliseconds t) {
+  if (!timeout_in_range(t, defaults::peer_timeout_min.count()))
+    return false;
+  peer_timeout_.store(t.count(), std::memory_order_relaxed);
   return true;
 }
 

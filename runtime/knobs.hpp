@@ -73,6 +73,25 @@ bool set_max_inbound_connections(std::size_t n);
 std::chrono::milliseconds first_frame_timeout();
 bool set_first_frame_timeout(std::chrono::milliseconds t);
 
+/// Heartbeats between liner-caf peers (docs/failure-modes.md): a stream
+/// that wrote nothing for this long writes a heartbeat frame, once the peer
+/// said in its hello (or its answer) that it speaks them. 0: no heartbeats
+/// (silent peers are then found by TCP keepalive only).
+/// LINER_HEARTBEAT_MS sets the start value. Accepts 0, or
+/// defaults::heartbeat_interval_min to defaults::max_timeout.
+std::chrono::milliseconds heartbeat_interval();
+bool set_heartbeat_interval(std::chrono::milliseconds t);
+
+/// A peer heard from not at all for this long is lost: its stream is closed
+/// (a route reports LNR_SENDER_ROUTE_LOST, keeps its at-least-once frames
+/// and tries the listener's addresses again). With heartbeats negotiated
+/// it is at least three of the peer's heartbeat intervals. It is also every
+/// stream's TCP_USER_TIMEOUT, and sets its TCP keepalive (idle half of it,
+/// then three probes). LINER_PEER_TIMEOUT_MS sets the start value. Accepts
+/// defaults::peer_timeout_min to defaults::max_timeout.
+std::chrono::milliseconds peer_timeout();
+bool set_peer_timeout(std::chrono::milliseconds t);
+
 /// The LINER_* variables above that are set but not a whole number in their
 /// range, one line each ("LINER_SEND_BUFFER=abc is not a whole number from 0
 /// to ... (bytes); using 262144"). Such a variable is ignored: its setting

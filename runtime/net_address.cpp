@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <climits>
 #include <stdexcept>
 
 namespace liner::net {
@@ -188,6 +190,20 @@ uint16_t free_loopback_port() {
 void set_nodelay(int fd) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+void set_liveness(int fd, std::chrono::milliseconds peer_timeout) {
+  auto ms = peer_timeout.count();
+  int user_timeout = static_cast<int>(std::min<long long>(ms, INT32_MAX));
+  setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
+  int on = 1;
+  int idle = static_cast<int>(std::clamp<long long>(ms / 2000, 1, 32767));
+  int count = 3;
+  int interval = static_cast<int>(std::clamp<long long>(ms / 6000, 1, 32767));
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
 }
 
 long send_now(int fd, const char* data, std::size_t size) {

@@ -44,6 +44,14 @@ uint16_t free_loopback_port();
 /// Turns Nagle's algorithm off (small frames such as acks go out at once).
 void set_nodelay(int fd);
 
+/// Watches a connected TCP socket for a peer that vanished without a FIN
+/// or RST: written bytes the peer's kernel does not acknowledge within
+/// `peer_timeout` end the connection (TCP_USER_TIMEOUT), and an idle one is
+/// probed (SO_KEEPALIVE: first probe after half of it, then three probes
+/// spread over the other half; whole seconds, at least 1). Best effort:
+/// an option the kernel refuses is skipped.
+void set_liveness(int fd, std::chrono::milliseconds peer_timeout);
+
 /// Writes what a non-blocking socket takes now, without waiting: the bytes
 /// written (0 if its buffer is full), or -1 on an error (the caller leaves
 /// the bytes to its event loop, which reports the broken connection).

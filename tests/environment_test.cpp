@@ -59,6 +59,7 @@ TEST(environment, well_formed_or_unset_numbers_are_no_problem) {
   scoped_env a{"LINER_STORE_TIMEOUT_MS", "2500"};
   scoped_env b{"LINER_SEND_TIMEOUT_MS", "0"}; // 0: never wait, allowed
   scoped_env c{"LINER_SEND_BUFFER", ""};      // empty counts as unset
+  scoped_env d{"LINER_HEARTBEAT_MS", "0"};    // heartbeats off, allowed
   EXPECT_EQ(problems_text(), "");
 }
 
@@ -69,6 +70,8 @@ TEST(environment, each_bad_number_is_named_with_its_range_and_the_value_used) {
   scoped_env d{"LINER_SEND_BUFFER", "99999999999999999999999"};   // overflows long long
   scoped_env e{"LINER_INBOUND_BUDGET", "1e6"};
   scoped_env f{"LINER_MAX_INBOUND_CONNECTIONS", "-4"};
+  scoped_env g{"LINER_PEER_TIMEOUT_MS", "50"}; // below the smallest, 100
+  scoped_env h{"LINER_HEARTBEAT_MS", "often"};
   auto text = problems_text();
   EXPECT_NE(text.find("LINER_STORE_TIMEOUT_MS=abc is not a whole number from 1 to 86400000 (ms); "
                       "using 5000\n"),
@@ -81,7 +84,15 @@ TEST(environment, each_bad_number_is_named_with_its_range_and_the_value_used) {
   EXPECT_NE(text.find("LINER_SEND_BUFFER=99999999999999999999999 is not"), std::string::npos) << text;
   EXPECT_NE(text.find("LINER_INBOUND_BUDGET=1e6 is not"), std::string::npos) << text;
   EXPECT_NE(text.find("LINER_MAX_INBOUND_CONNECTIONS=-4 is not"), std::string::npos) << text;
-  EXPECT_EQ(knobs::environment_problems().size(), 6u);
+  EXPECT_NE(text.find("LINER_PEER_TIMEOUT_MS=50 is not a whole number from 100 to 86400000 (ms); "
+                      "using 10000\n"),
+            std::string::npos)
+    << text;
+  EXPECT_NE(text.find("LINER_HEARTBEAT_MS=often is not a whole number from 0 to 86400000 (ms); "
+                      "using 2000\n"),
+            std::string::npos)
+    << text;
+  EXPECT_EQ(knobs::environment_problems().size(), 8u);
 }
 
 TEST(environment, timeouts_above_a_day_are_refused_by_the_setters) {
@@ -90,6 +101,8 @@ TEST(environment, timeouts_above_a_day_are_refused_by_the_setters) {
   EXPECT_FALSE(knobs::set_store_timeout(std::chrono::milliseconds::max()));
   EXPECT_FALSE(knobs::set_first_frame_timeout(std::chrono::hours{25}));
   EXPECT_FALSE(knobs::set_send_timeout(std::chrono::hours{25}));
+  EXPECT_FALSE(knobs::set_heartbeat_interval(std::chrono::hours{25}));
+  EXPECT_FALSE(knobs::set_peer_timeout(std::chrono::hours{25}));
   EXPECT_EQ(knobs::store_timeout(), store);
   EXPECT_TRUE(knobs::set_store_timeout(std::chrono::hours{24}));
   EXPECT_TRUE(knobs::set_store_timeout(store));

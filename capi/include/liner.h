@@ -219,6 +219,19 @@ LINER_API unsigned int lnr_get_store_timeout_ms(void);
 LINER_API BOOL lnr_set_first_frame_timeout_ms(unsigned int ms);
 LINER_API unsigned int lnr_get_first_frame_timeout_ms(void);
 
+/* Silent peers (liner-caf; docs/failure-modes.md). Heartbeat: a connection between two
+   liner-caf peers that wrote nothing for this long writes a heartbeat (default 2000 ms,
+   LINER_HEARTBEAT_MS; 0 = none, else 10 to 86400000); negotiated when the connection opens,
+   never sent to a Rust liner peer. Peer timeout: a peer heard from not at all for this long
+   is lost (default 10000 ms, LINER_PEER_TIMEOUT_MS; 100 to 86400000): the sender reports
+   LNR_SENDER_ROUTE_LOST, keeps its at-least-once messages and reconnects; it is also every
+   connection's TCP_USER_TIMEOUT and sets its TCP keepalive. Process-wide; a value out of
+   range is rejected (FALSE, unchanged). */
+LINER_API BOOL lnr_set_heartbeat_ms(unsigned int ms);
+LINER_API unsigned int lnr_get_heartbeat_ms(void);
+LINER_API BOOL lnr_set_peer_timeout_ms(unsigned int ms);
+LINER_API unsigned int lnr_get_peer_timeout_ms(void);
+
 /* The client's counters as one JSON object, e.g.
      {"client":"alice","topic":"a","running":true,"sent":{"messages":3,"bytes":42},
       "delivered":{"messages":0,"bytes":0},"refused_busy":0,"alo_unacked":0,

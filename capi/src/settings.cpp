@@ -73,6 +73,22 @@ unsigned int lnr_get_first_frame_timeout_ms(void) {
   return static_cast<unsigned int>(knobs::first_frame_timeout().count());
 }
 
+BOOL lnr_set_heartbeat_ms(unsigned int ms) {
+  return knobs::set_heartbeat_interval(std::chrono::milliseconds{ms}) ? TRUE : FALSE;
+}
+
+unsigned int lnr_get_heartbeat_ms(void) {
+  return static_cast<unsigned int>(knobs::heartbeat_interval().count());
+}
+
+BOOL lnr_set_peer_timeout_ms(unsigned int ms) {
+  return knobs::set_peer_timeout(std::chrono::milliseconds{ms}) ? TRUE : FALSE;
+}
+
+unsigned int lnr_get_peer_timeout_ms(void) {
+  return static_cast<unsigned int>(knobs::peer_timeout().count());
+}
+
 BOOL lnr_set_inbound_budget(size_t bytes) {
   return knobs::set_inbound_budget(bytes) ? TRUE : FALSE;
 }

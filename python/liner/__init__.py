@@ -74,6 +74,8 @@ from .knobs import (
     get_send_timeout_ms,
     get_store_timeout_ms,
     get_first_frame_timeout_ms,
+    get_heartbeat_ms,
+    get_peer_timeout_ms,
     liner_version,
     postgres_enabled,
     set_compress_threshold,
@@ -85,6 +87,8 @@ from .knobs import (
     set_send_timeout_ms,
     set_store_timeout_ms,
     set_first_frame_timeout_ms,
+    set_heartbeat_ms,
+    set_peer_timeout_ms,
     version,
 )
 from .log import set_log_callback, use_logging
@@ -140,6 +144,10 @@ __all__ = [
     "get_store_timeout_ms",
     "set_first_frame_timeout_ms",
     "get_first_frame_timeout_ms",
+    "set_heartbeat_ms",
+    "get_heartbeat_ms",
+    "set_peer_timeout_ms",
+    "get_peer_timeout_ms",
     "Client",
     "Message",
     "ReceiveCallback",

@@ -121,6 +121,10 @@ _PROTOTYPES: Dict[str, Tuple[Sequence[object], object]] = {
     "lnr_get_store_timeout_ms": ((), c_uint),
     "lnr_set_first_frame_timeout_ms": ((c_uint,), c_bool),
     "lnr_get_first_frame_timeout_ms": ((), c_uint),
+    "lnr_set_heartbeat_ms": ((c_uint,), c_bool),
+    "lnr_get_heartbeat_ms": ((), c_uint),
+    "lnr_set_peer_timeout_ms": ((c_uint,), c_bool),
+    "lnr_get_peer_timeout_ms": ((), c_uint),
 }
 
 

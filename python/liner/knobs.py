@@ -30,6 +30,10 @@ __all__ = [
     "get_store_timeout_ms",
     "set_first_frame_timeout_ms",
     "get_first_frame_timeout_ms",
+    "set_heartbeat_ms",
+    "get_heartbeat_ms",
+    "set_peer_timeout_ms",
+    "get_peer_timeout_ms",
     "postgres_enabled",
 ]
 
@@ -205,4 +209,34 @@ def set_first_frame_timeout_ms(ms: int) -> bool:
 def get_first_frame_timeout_ms() -> int:
     """See :func:`set_first_frame_timeout_ms`; 0 with a library without it."""
     fn = _extension("lnr_get_first_frame_timeout_ms")
+    return int(fn()) if fn is not None else 0
+
+
+def set_heartbeat_ms(ms: int) -> bool:
+    """A connection between two liner-caf peers that wrote nothing for this
+    long writes a heartbeat (default 2000 ms, ``LINER_HEARTBEAT_MS``; 0 turns
+    them off). Never sent to Rust liner peers. Process-wide. False
+    (unchanged) for 1 to 9, a negative value, one above a day, or a library
+    without it."""
+    return _set_timeout("lnr_set_heartbeat_ms", ms)
+
+
+def get_heartbeat_ms() -> int:
+    """See :func:`set_heartbeat_ms`; 0 with a library without it."""
+    fn = _extension("lnr_get_heartbeat_ms")
+    return int(fn()) if fn is not None else 0
+
+
+def set_peer_timeout_ms(ms: int) -> bool:
+    """A peer heard from not at all for this long is lost (default 10000
+    ms, ``LINER_PEER_TIMEOUT_MS``): the sender reports
+    ``SENDER_ROUTE_LOST``, keeps its at-least-once messages and reconnects.
+    Also every connection's TCP_USER_TIMEOUT and keepalive. Process-wide.
+    False (unchanged) below 100, above a day, or with a library without it."""
+    return _set_timeout("lnr_set_peer_timeout_ms", ms)
+
+
+def get_peer_timeout_ms() -> int:
+    """See :func:`set_peer_timeout_ms`; 0 with a library without it."""
+    fn = _extension("lnr_get_peer_timeout_ms")
     return int(fn()) if fn is not None else 0

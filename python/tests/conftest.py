@@ -55,7 +55,8 @@ def knobs_restored() -> Iterator[None]:
              liner.get_max_send_queue(), liner.get_inbound_budget(),
              liner.get_max_inbound_connections(), liner.get_send_buffer(),
              liner.get_send_timeout_ms(), liner.get_store_timeout_ms(),
-             liner.get_first_frame_timeout_ms())
+             liner.get_first_frame_timeout_ms(), liner.get_heartbeat_ms(),
+             liner.get_peer_timeout_ms())
     try:
         yield
     finally:
@@ -68,6 +69,8 @@ def knobs_restored() -> Iterator[None]:
         liner.set_send_timeout_ms(saved[6])
         liner.set_store_timeout_ms(saved[7])
         liner.set_first_frame_timeout_ms(saved[8])
+        liner.set_heartbeat_ms(saved[9])
+        liner.set_peer_timeout_ms(saved[10])
 
 
 @pytest.fixture

@@ -157,6 +157,21 @@ def test_knobs(knobs_restored) -> None:
     assert liner.set_first_frame_timeout_ms(300) is True
     assert liner.get_first_frame_timeout_ms() == 300
 
+    assert liner.get_heartbeat_ms() == 2000
+    assert liner.set_heartbeat_ms(9) is False  # below 10, and not 0
+    assert liner.set_heartbeat_ms(86_400_001) is False
+    assert liner.get_heartbeat_ms() == 2000
+    assert liner.set_heartbeat_ms(0) is True  # off
+    assert liner.get_heartbeat_ms() == 0
+    assert liner.set_heartbeat_ms(50) is True
+    assert liner.get_heartbeat_ms() == 50
+    assert liner.get_peer_timeout_ms() == 10000
+    assert liner.set_peer_timeout_ms(99) is False
+    assert liner.set_peer_timeout_ms(-1) is False
+    assert liner.get_peer_timeout_ms() == 10000
+    assert liner.set_peer_timeout_ms(250) is True
+    assert liner.get_peer_timeout_ms() == 250
+
 
 def test_log_callback_gets_error_lines(sqlite_store) -> None:
     lines = Collector()

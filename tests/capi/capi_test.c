@@ -66,6 +66,17 @@ static void test_knobs(void) {
   CHECK_TRUE(lnr_set_first_frame_timeout_ms(250));
   CHECK(lnr_get_first_frame_timeout_ms() == 250);
   CHECK_TRUE(lnr_set_first_frame_timeout_ms(5000));
+  CHECK(lnr_get_heartbeat_ms() == 2000);
+  CHECK_FALSE(lnr_set_heartbeat_ms(9));
+  CHECK_FALSE(lnr_set_heartbeat_ms(86400001u));
+  CHECK_TRUE(lnr_set_heartbeat_ms(0));
+  CHECK(lnr_get_heartbeat_ms() == 0);
+  CHECK_TRUE(lnr_set_heartbeat_ms(2000));
+  CHECK(lnr_get_peer_timeout_ms() == 10000);
+  CHECK_FALSE(lnr_set_peer_timeout_ms(99));
+  CHECK_TRUE(lnr_set_peer_timeout_ms(100));
+  CHECK(lnr_get_peer_timeout_ms() == 100);
+  CHECK_TRUE(lnr_set_peer_timeout_ms(10000));
 }
 
 /* With no log callback, lines go to stderr; the callback gets them again

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# libliner.so exports exactly the functions declared in liner.h (53 names:
+# libliner.so exports exactly the functions declared in liner.h (57 names:
 # liner 1.4.1's 34 plus liner-caf's lnr_liner_version, lnr_creation_error_code,
 # lnr_creation_error_message,
 # lnr_set_auth_secret, lnr_set_tls, lnr_set_durable and the inbound limits' four setters and
-# getters, the send buffer's four, the store and first-frame timeouts' four, and
+# getters, the send buffer's four, the store and first-frame timeouts' four, the
+# heartbeat and peer timeout's four, and
 # lnr_stats_json), and
 # its SONAME is libliner.so.0.
 #
@@ -16,8 +17,8 @@ want=$(grep -E '^LINER_API' "$header" | grep -oE '\blnr_[a-z_]+\(' | tr -d '(' |
 got=$(nm -D --defined-only "$lib" | awk '{print $NF}' | sort -u)
 
 status=0
-if [ "$(printf '%s\n' "$want" | wc -l)" -ne 53 ]; then
-  echo "expected 53 functions in $header, found:" >&2
+if [ "$(printf '%s\n' "$want" | wc -l)" -ne 57 ]; then
+  echo "expected 57 functions in $header, found:" >&2
   printf '%s\n' "$want" >&2
   status=1
 fi
@@ -31,5 +32,5 @@ if [ "$soname" != "libliner.so.0" ]; then
   echo "SONAME is '$soname', expected libliner.so.0" >&2
   status=1
 fi
-[ "$status" = 0 ] && echo "libliner.so exports the 53 lnr_* functions of liner.h, SONAME $soname"
+[ "$status" = 0 ] && echo "libliner.so exports the 57 lnr_* functions of liner.h, SONAME $soname"
 exit "$status"

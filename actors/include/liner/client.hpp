@@ -208,6 +208,18 @@ public:
   /// frame or finish its handshake (default 5000 ms, LINER_FIRST_FRAME_TIMEOUT_MS).
   static bool set_first_frame_timeout_ms(int64_t ms);
   static int64_t first_frame_timeout_ms();
+  /// Heartbeats between liner-caf peers (docs/failure-modes.md): an idle
+  /// stream writes one this often (default 2000 ms, LINER_HEARTBEAT_MS;
+  /// 0 = none; 10 to 86400000 otherwise). Never sent to Rust liner peers.
+  static bool set_heartbeat_ms(int64_t ms);
+  static int64_t heartbeat_ms();
+  /// A peer heard from not at all for this long is lost (default 10000 ms,
+  /// LINER_PEER_TIMEOUT_MS; 100 to 86400000): the route reports
+  /// status_kind::sender_route_lost, keeps its at-least-once messages and
+  /// reconnects. Also every connection's TCP_USER_TIMEOUT and keepalive.
+  /// Read when a stream opens (TCP options) and at each liveness check.
+  static bool set_peer_timeout_ms(int64_t ms);
+  static int64_t peer_timeout_ms();
 
   /// The implementation, for the C API and the client actor.
   client_core& core() { return *core_; }
