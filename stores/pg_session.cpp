@@ -7,6 +7,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "runtime/knobs.hpp"
+#include "runtime/net_address.hpp"
+
 namespace liner::pg {
 
 namespace {
@@ -58,6 +61,9 @@ void session::open() {
   }
   if (PQsetnonblocking(conn_, 1) != 0)
     fail_connection("cannot switch to non-blocking mode");
+  // A server behind a partition: an idle session (the catalog feed's
+  // LISTEN) would otherwise look alive for hours (docs/failure-modes.md).
+  net::set_liveness(PQsocket(conn_), knobs::peer_timeout());
   name_space_ = value("SELECT current_setting('liner.namespace', true)").value_or("");
   if (name_space_.empty())
     if (const char* env = std::getenv("LINER_NAMESPACE"))

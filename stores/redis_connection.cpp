@@ -9,6 +9,8 @@
 #include <memory>
 #include <utility>
 
+#include "runtime/knobs.hpp"
+#include "runtime/net_address.hpp"
 #include "stores/store.hpp"
 
 namespace liner::redis {
@@ -266,6 +268,9 @@ void connection::connect() {
                                                 : store_failure::connection_lost);
   }
   ctx_ = c;
+  // A server behind a partition: an idle connection (the catalog feed's
+  // SUBSCRIBE) would otherwise look alive for hours (docs/failure-modes.md).
+  net::set_liveness(c->fd, knobs::peer_timeout());
   // A refused password or database is a setting to fix, not a fault to wait out.
   auto settle = [&](const command& cmd, const std::string& what_for) {
     try {

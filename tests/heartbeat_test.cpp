@@ -8,10 +8,15 @@
 // hosts that vanish (docs/scenarios.md, network scenarios).
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <csignal>
 #include <thread>
 
@@ -229,5 +234,60 @@ TEST_P(heartbeat_test, new_sends_pass_a_silent_listener_by_while_another_one_lis
   EXPECT_EQ(count_received(*l1, "T", "S", "next-"), 0u) << dump(*l1);
 }
 
-INSTANTIATE_TEST_SUITE_P(backends, heartbeat_test, ::testing::Values("sqlite"),
+namespace {
+
+// The connected TCP sockets of this process, by inode (fd numbers are reused).
+std::map<ino_t, int> connected_tcp_sockets() {
+  std::map<ino_t, int> found;
+  for (int fd = 0; fd < 4096; ++fd) {
+    sockaddr_storage peer_addr{};
+    socklen_t len = sizeof peer_addr;
+    int type = 0;
+    socklen_t tlen = sizeof type;
+    struct stat st{};
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM
+        || getpeername(fd, reinterpret_cast<sockaddr*>(&peer_addr), &len) != 0
+        || (peer_addr.ss_family != AF_INET && peer_addr.ss_family != AF_INET6)
+        || fstat(fd, &st) != 0)
+      continue;
+    found[st.st_ino] = fd;
+  }
+  return found;
+}
+
+} // namespace
+
+// Every connected TCP socket the clients opened (routes, accepted streams,
+// the store's and the catalog feed's connections) has keepalive on and the
+// peer timeout as TCP_USER_TIMEOUT.
+TEST_P(heartbeat_test, every_connection_has_keepalive_and_the_peer_timeout_as_tcp_user_timeout) {
+  auto before = connected_tcp_sockets(); // the test's own connections to the store
+  auto a = running("a", "A");
+  ASSERT_TRUE(a);
+  auto b = running("b", "B");
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(a->send("B", "ping")) << a->error();
+  ASSERT_TRUE(b->send("A", "pong")) << b->error();
+  ASSERT_TRUE(b->in.wait_for_data("ping"));
+  ASSERT_TRUE(a->in.wait_for_data("pong"));
+
+  std::size_t checked = 0;
+  for (auto [inode, fd] : connected_tcp_sockets()) {
+    if (before.count(inode))
+      continue;
+    ++checked;
+    int keepalive = 0;
+    unsigned int user_timeout = 0;
+    socklen_t klen = sizeof keepalive, ulen = sizeof user_timeout;
+    ASSERT_EQ(getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &keepalive, &klen), 0);
+    ASSERT_EQ(getsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, &ulen), 0);
+    EXPECT_EQ(keepalive, 1) << "fd " << fd;
+    EXPECT_EQ(user_timeout, static_cast<unsigned int>(peer_timeout_ms)) << "fd " << fd;
+  }
+  // a's route to b, b's to a, and the two streams they accepted; on a
+  // server store also each client's store connection and catalog feed.
+  EXPECT_GE(checked, db->kind() == "sqlite" ? 4u : 8u);
+}
+
+INSTANTIATE_TEST_SUITE_P(backends, heartbeat_test, ::testing::Values("sqlite", "postgres", "redis"),
                          [](const auto& info) { return info.param; });
