@@ -152,3 +152,72 @@ def network(mesh, hosts: Iterable[str], db: str = "db", nat: Optional[str] = Non
             mesh.close()
             if server is not None:
                 server.destroy()
+
+
+# -- checks shared by the network scenarios ------------------------------------------
+
+
+def arrived(peers, sender_topic: str, wanted) -> set:
+    """The payloads of `wanted` that reached any of `peers` from sender_topic."""
+    return {d for p in peers for frm, d in p.received if frm == sender_topic and d in wanted}
+
+
+def wait_all(peers, sender_topic: str, expected: List[str], timeout: float) -> bool:
+    """Waits (on the peers' events) until every payload of `expected` has
+    reached one of `peers`; False if not within `timeout`. Each arrival is
+    looked at once (streams of thousands)."""
+    from scenarios.harness import ScenarioError, eventually
+
+    missing = set(expected)
+    cursors = [0] * len(peers)
+
+    def done(_=None) -> bool:
+        for i, p in enumerate(peers):
+            got = p.received[cursors[i]:]
+            cursors[i] += len(got)
+            missing.difference_update(d for frm, d in got if frm == sender_topic)
+        return not missing
+
+    try:
+        if len(peers) == 1:
+            peers[0].wait_for(done, "all %d from %s" % (len(expected), sender_topic), timeout)
+        else:  # several receivers: no single peer's events announce it
+            eventually(done, "all %d from %s" % (len(expected), sender_topic), timeout)
+        return True
+    except ScenarioError:
+        return False
+
+
+def check_stream(tally, peers, sender_topic: str, expected: List[str], what: str,
+                 max_duplicates: Optional[int] = None) -> int:
+    """One at-least-once stream over one or more receivers (runs, or the
+    listeners of a topic): nothing lost; first copies in sending order
+    (within each receiver); duplicates counted, and a problem only above
+    max_duplicates (None: any number allowed). Returns the duplicates."""
+    wanted = set(expected)
+    position = {e: i for i, e in enumerate(expected)}
+    seen: set = set()
+    dups = reordered = 0
+    for p in peers:
+        firsts = []
+        for frm, d in p.received:
+            if frm != sender_topic or d not in wanted:
+                continue
+            if d in seen:
+                dups += 1
+                continue
+            seen.add(d)
+            firsts.append(position[d])
+        reordered += sum(1 for a, b in zip(firsts, firsts[1:]) if b < a)
+    lost = [e for e in expected if e not in seen]
+    tally.messages += len(expected)
+    tally.lost += len(lost)
+    tally.duplicates += dups
+    tally.reordered += reordered
+    tally.require(not lost, "%s: %d of %d lost (first %s)"
+                  % (what, len(lost), len(expected), lost[0] if lost else ""))
+    tally.require(not reordered, "%s: %d out of order" % (what, reordered))
+    tally.require(max_duplicates is None or dups <= max_duplicates,
+                  "%s: %d duplicates, more than the %s allowed"
+                  % (what, dups, max_duplicates))
+    return dups
