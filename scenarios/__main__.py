@@ -14,6 +14,7 @@ whatever --store says. They need root; without it they are skipped."""
 
 import argparse
 import importlib
+import signal
 import sys
 import threading
 import time
@@ -44,7 +45,7 @@ def run_one(name: str, store_spec: str) -> dict:
         ok, why = netlab.available()
         if not ok:
             row.update(peers=0, messages=0, lost=0, duplicates=0, reordered=0, seconds=0.0,
-                       ok=True, skipped=True, problems=[], notes="skipped: " + why)
+                       ok=True, skipped=True, problems=[], notes=why)
             return row
     started = time.monotonic()
     store = Store(store_spec)
@@ -115,6 +116,9 @@ def main() -> int:
     unknown = [n for n in names if n not in ALL + NETWORK]
     if unknown:
         parser.error("unknown scenario(s): " + ", ".join(unknown))
+    if set(names) & set(NETWORK):
+        # SIGTERM unwinds like Ctrl-C, so that the labs are taken down
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rows = []
     for i, name in enumerate(names, 1):
         print("[%d/%d] %-22s ..." % (i, len(names), name), end=" ", flush=True)
