@@ -1,14 +1,20 @@
-"""Runs the scenarios: python3 -m scenarios [--list] [--only a,b] [--store URL]
+"""Runs the scenarios: python3 -m scenarios [--list] [--only a,b] [--store URL] [--netlab]
 
 Each scenario gets a fresh store (a temporary SQLite file by default, a new
 schema on the PostgreSQL server or a database of its own on the Redis
 server given with --store), a time limit, and
 every process it started is killed when it ends. The summary table counts
 expected deliveries, lost, duplicated and reordered messages; the exit
-status is 1 if any scenario failed."""
+status is 1 if any scenario failed.
+
+The network scenarios (NETWORK, modules with NETLAB = True) run only when
+asked for (--netlab, or by name with --only): each makes a lab of network
+namespaces (scripts/netlab) with a PostgreSQL of its own in a "db" host,
+whatever --store says. They need root; without it they are skipped."""
 
 import argparse
 import importlib
+import signal
 import sys
 import threading
 import time
@@ -21,6 +27,9 @@ ALL = ["one_to_one", "one_to_one_for_many", "one_to_many", "many_to_many",
        "churn", "subscribe_unsubscribe", "big_payload", "both_restart", "store_outage",
        "publish_from_sql"]
 
+# Network scenarios: hosts in network namespaces (scenarios/netlab.py); root only.
+NETWORK = ["across_hosts", "partition", "store_partition", "host_disappears"]
+
 
 def describe(name: str) -> str:
     doc = importlib.import_module("scenarios." + name).__doc__ or ""
@@ -30,6 +39,14 @@ def describe(name: str) -> str:
 def run_one(name: str, store_spec: str) -> dict:
     module = importlib.import_module("scenarios." + name)
     row = {"scenario": name, "store": Store.kind_of(store_spec)}
+    if getattr(module, "NETLAB", False):
+        from scenarios import netlab
+        row["store"] = "postgres"  # a server of its own, in the lab's db host
+        ok, why = netlab.available()
+        if not ok:
+            row.update(peers=0, messages=0, lost=0, duplicates=0, reordered=0, seconds=0.0,
+                       ok=True, skipped=True, problems=[], notes=why)
+            return row
     started = time.monotonic()
     store = Store(store_spec)
     mesh = Mesh(store)
@@ -67,7 +84,7 @@ def print_table(rows) -> None:
             "time", "result"]
     cells = [[r["scenario"], r["store"], str(r["peers"]), str(r["messages"]), str(r["lost"]),
               str(r["duplicates"]), str(r["reordered"]), "%.1f s" % r["seconds"],
-              "ok" if r["ok"] else "FAILED"] for r in rows]
+              "skipped" if r.get("skipped") else "ok" if r["ok"] else "FAILED"] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
     line = "  ".join(c.ljust(w) for c, w in zip(cols, widths))
     print("\n" + line)
@@ -79,7 +96,9 @@ def print_table(rows) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python3 -m scenarios", description=__doc__.splitlines()[0])
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
-    parser.add_argument("--only", help="comma-separated scenario names")
+    parser.add_argument("--only", help="comma-separated scenario names (network ones too)")
+    parser.add_argument("--netlab", action="store_true",
+                        help="run the network scenarios (root: network namespaces) instead")
     parser.add_argument("--store", default="sqlite",
                         help="sqlite (default: a fresh temporary file per scenario), a postgresql:// "
                              "URL or a redis:// URL")
@@ -87,23 +106,34 @@ def main() -> int:
     if args.list:
         for name in ALL:
             print("%-22s %s" % (name, describe(name).split(": ", 1)[-1]))
+        print("\nnetwork scenarios (--netlab; root):")
+        for name in NETWORK:
+            print("%-22s %s" % (name, describe(name).split(": ", 1)[-1]))
         return 0
-    names = ALL if not args.only else [n.strip() for n in args.only.split(",") if n.strip()]
-    unknown = [n for n in names if n not in ALL]
+    names = NETWORK if args.netlab else ALL
+    if args.only:
+        names = [n.strip() for n in args.only.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ALL + NETWORK]
     if unknown:
         parser.error("unknown scenario(s): " + ", ".join(unknown))
+    if set(names) & set(NETWORK):
+        # SIGTERM unwinds like Ctrl-C, so that the labs are taken down
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rows = []
     for i, name in enumerate(names, 1):
         print("[%d/%d] %-22s ..." % (i, len(names), name), end=" ", flush=True)
         row = run_one(name, args.store)
         rows.append(row)
-        print("%s (%.1f s)%s" % ("ok" if row["ok"] else "FAILED", row["seconds"],
+        result = "skipped" if row.get("skipped") else "ok" if row["ok"] else "FAILED"
+        print("%s (%.1f s)%s" % (result, row["seconds"],
                                  ("  " + row["notes"]) if row["notes"] else ""), flush=True)
         for p in row["problems"]:
             print("      - " + p, flush=True)
     print_table(rows)
     failed = [r["scenario"] for r in rows if not r["ok"]]
-    print("\n%d of %d scenarios passed" % (len(rows) - len(failed), len(rows)))
+    skipped = sum(1 for r in rows if r.get("skipped"))
+    print("\n%d of %d scenarios passed%s" % (len(rows) - len(failed) - skipped, len(rows),
+                                            (" (%d skipped)" % skipped) if skipped else ""))
     return 1 if failed else 0
 
 

@@ -118,18 +118,23 @@ class PrivatePostgres:
 
     kind = "postgres"
 
-    def __init__(self):
+    def __init__(self, host=None):
+        """`host`: a netlab host (scenarios/netlab.py) to run the server in,
+        listening on the host's address too; the URL has that address."""
         self._tmp = tempfile.mkdtemp(prefix="liner-private-pg-")
         os.chmod(self._tmp, 0o755)  # as root, scripts/pg runs the server as `postgres`
         self._env = dict(os.environ, PG_BASE=os.path.join(self._tmp, "pg"),
                          PG_PORT=str(free_port()))
-        for k in ("PG_USER", "PG_PASS", "PG_DB"):
+        for k in ("PG_USER", "PG_PASS", "PG_DB", "PG_LISTEN"):
             self._env.pop(k, None)  # scripts/pg's defaults
+        self._wrap = host.wrap if host else list
+        if host:
+            self._env["PG_LISTEN"] = host.addr
         self._frozen: List[int] = []
         self.url = ""
 
     def _pg(self, cmd: str, timeout: float = 90) -> str:
-        r = subprocess.run([os.path.join(REPO, "scripts", "pg"), cmd], env=self._env,
+        r = subprocess.run(self._wrap([os.path.join(REPO, "scripts", "pg"), cmd]), env=self._env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                            timeout=timeout)
         if r.returncode != 0 and not (cmd == "status" and r.returncode == 3):
@@ -339,17 +344,22 @@ db.execute("ROLLBACK")
 class Peer:
     """One peer process. Every event it prints is kept; `received` holds its
     messages in arrival order as (from, data) pairs (data is the text, or
-    "<size>:<sha256>" for big payloads)."""
+    "<size>:<sha256>" for big payloads). With `host` (a netlab host,
+    scenarios/netlab.py) the process runs in that host's network namespace;
+    `advertise` is the address it publishes instead of the bound one."""
 
     def __init__(self, name: str, topic: str, store, env: Optional[Dict[str, str]] = None,
-                 listen: str = "127.0.0.1:0"):
-        self.name, self.topic, self.store = name, topic, store
+                 listen: str = "127.0.0.1:0", host=None, advertise: Optional[str] = None):
+        self.name, self.topic, self.store, self.host = name, topic, store, host
         env = dict(os.environ, **(env or {}))
         env["PYTHONPATH"] = os.pathsep.join(
             [REPO, os.path.join(REPO, "python"), env.get("PYTHONPATH", "")])
+        cmd = [sys.executable, "-m", "scenarios.peer", "--name", name, "--topic", topic,
+               "--store", store.url, "--kind", store.kind, "--listen", listen]
+        if advertise:
+            cmd += ["--advertise", advertise]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "scenarios.peer", "--name", name, "--topic", topic,
-             "--store", store.url, "--kind", store.kind, "--listen", listen],
+            host.wrap(cmd) if host else cmd,  # ip netns exec execs: same pid
             cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, bufsize=1)
         self.received: List[Tuple[str, str]] = []
@@ -593,8 +603,9 @@ class Mesh:
         self.tally = Tally()
 
     def peer(self, name: str, topic: str, run: bool = True,
-             env: Optional[Dict[str, str]] = None, listen: str = "127.0.0.1:0") -> Peer:
-        p = Peer(name, topic, self.store, dict(self.env, **(env or {})), listen)
+             env: Optional[Dict[str, str]] = None, listen: str = "127.0.0.1:0",
+             host=None, advertise: Optional[str] = None) -> Peer:
+        p = Peer(name, topic, self.store, dict(self.env, **(env or {})), listen, host, advertise)
         self.peers.append(p)
         return p.run() if run else p
 

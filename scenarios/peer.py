@@ -1,8 +1,9 @@
 """One liner peer in its own process, for the scenarios.
 
 Started by scenarios.harness as ``python3 -m scenarios.peer --name N --topic T
---store STORE --kind sqlite|postgres|redis``. It reads one JSON command per line on stdin and writes one
-JSON event per line on stdout:
+--store STORE --kind sqlite|postgres|redis [--listen ADDR] [--advertise ADDR]``.
+It reads one JSON command per line on stdin and writes one JSON event per line
+on stdout:
 
   {"ev": "ready", "addr": "127.0.0.1:40123"}       after a successful run
   {"ev": "recv", "to": T, "from": F, "data": "..."}  a message (short text)
@@ -128,9 +129,12 @@ def main() -> int:
     parser.add_argument("--kind", choices=("sqlite", "postgres", "redis"), required=True,
                         help="what --store is (the harness knows; a key=value string is no path)")
     parser.add_argument("--listen", default="127.0.0.1:0")
+    parser.add_argument("--advertise", help="the address to publish instead of the bound one")
     args = parser.parse_args()
 
     client = open_client(args)
+    if args.advertise and not client.set_advertise_addr(args.advertise):
+        sys.exit("set_advertise_addr(%s) failed: %s" % (args.advertise, client.last_error_message()))
     client.set_status_callback(on_status)
     try:
         for line in sys.stdin:
