@@ -62,17 +62,6 @@ protected:
                               "LINER_PEER_TIMEOUT_MS=" + std::to_string(peer_timeout_ms)});
   }
 
-  /// Waits until the client holds no at-least-once message, in memory or in the store.
-  static bool nothing_waits(peer& p) {
-    auto deadline = std::chrono::steady_clock::now() + wait_deadline;
-    while (stats_of(*p.client).value("alo_unacked", -1LL) != 0 || p.client->pending_count() != 0) {
-      if (std::chrono::steady_clock::now() > deadline)
-        return false;
-      std::this_thread::sleep_for(10ms); // polling pace, not a wait for an outcome
-    }
-    return true;
-  }
-
   int64_t heartbeat_ = 0;
   int64_t peer_timeout_ = 0;
 };
@@ -157,7 +146,7 @@ TEST_P(heartbeat_test, a_frozen_listener_is_lost_within_the_peer_timeout_and_not
   ASSERT_TRUE(s->send("L", "after")) << s->error();
   EXPECT_TRUE(has_line(*l, "recv to=L from=S data=during")) << dump(*l);
   EXPECT_TRUE(has_line(*l, "recv to=L from=S data=after")) << dump(*l);
-  EXPECT_TRUE(nothing_waits(*s)) << stats_of(*s->client).dump();
+  EXPECT_TRUE(holds_nothing(*s->client)) << stats_of(*s->client).dump();
 }
 
 TEST_P(heartbeat_test, a_frozen_sender_is_closed_by_the_listener_and_comes_back) {
@@ -230,7 +219,7 @@ TEST_P(heartbeat_test, new_sends_pass_a_silent_listener_by_while_another_one_lis
   })) << "l2 got only some of the messages sent while l1 was frozen";
 
   l1->kill(SIGCONT);
-  EXPECT_TRUE(nothing_waits(*s)) << stats_of(*s->client).dump();
+  EXPECT_TRUE(holds_nothing(*s->client)) << stats_of(*s->client).dump();
   EXPECT_EQ(count_received(*l1, "T", "S", "next-"), 0u) << dump(*l1);
 }
 

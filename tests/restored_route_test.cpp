@@ -55,19 +55,6 @@ protected:
     return p;
   }
 
-  /// Waits until the client holds no at-least-once message, in memory or
-  /// in the store (the acks delete the rows with a store request of their own).
-  static bool nothing_waits(peer& p) {
-    auto deadline = std::chrono::steady_clock::now() + wait_deadline;
-    for (;;) {
-      if (stats_of(*p.client).value("alo_unacked", -1LL) == 0 && p.client->pending_count() == 0)
-        return true;
-      if (std::chrono::steady_clock::now() > deadline)
-        return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10)); // polling pace, not a wait for an outcome
-    }
-  }
-
   int64_t first_frame_timeout_ = 0;
   log::level level_ = log::level::warn;
 };
@@ -111,7 +98,7 @@ TEST_P(restored_route_test, the_ack_of_a_message_sent_during_the_replay_is_appli
 
   ASSERT_TRUE(b->in.wait_for_data("three")) << ::testing::PrintToString(b->in.payloads());
   EXPECT_EQ(b->in.payloads(), (std::vector<std::string>{"two", "three"}));
-  EXPECT_TRUE(nothing_waits(*a)) << "the ack of \"three\" frees it; " << a->client->stats_json()
+  EXPECT_TRUE(holds_nothing(*a->client)) << "the ack of \"three\" frees it; " << a->client->stats_json()
                                  << ", " << a->client->pending_count() << " stored";
   EXPECT_EQ(captured.count_containing("ignored an ack"), 0u)
     << captured.containing("ignored an ack");
@@ -127,7 +114,7 @@ TEST_P(restored_route_test, the_ack_of_a_message_sent_during_the_replay_is_appli
   ASSERT_TRUE(b->in.wait_for_data("four")) << ::testing::PrintToString(b->in.payloads());
   EXPECT_EQ(b->in.payloads(), (std::vector<std::string>{"two", "three", "four"}))
     << "each message once";
-  EXPECT_TRUE(nothing_waits(*a2));
+  EXPECT_TRUE(holds_nothing(*a2->client));
   EXPECT_EQ(captured.count_containing("ignored an ack"), 0u)
     << captured.containing("ignored an ack");
 }

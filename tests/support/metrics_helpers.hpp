@@ -37,6 +37,18 @@ inline bool wait_for_stats(const Client& c, const std::function<bool(const nlohm
   return pred(stats_of(c));
 }
 
+/// Waits until the client holds no at-least-once message, in memory
+/// (alo_unacked) or in the store (pending_count); false after the deadline.
+inline bool holds_nothing(Client& c) {
+  auto deadline = std::chrono::steady_clock::now() + wait_deadline;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (stats_of(c).value("alo_unacked", -1LL) == 0 && c.pending_count() == 0)
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10)); // polling pace, not a wait for an outcome
+  }
+  return false;
+}
+
 struct http_answer {
   int status = 0; // 0: no answer (refused, closed, timed out)
   std::string head;
