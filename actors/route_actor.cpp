@@ -492,8 +492,10 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
           drop_stream(self, "TLS with " + st.ctx.route->addr() + ": " + st.tls->error());
         return;
       }
-      st.alive.heard(std::chrono::steady_clock::now());
-      st.ctx.route->set_unreachable(false);
+      if (st.at != phase::connecting) { // (else: bytes of a stream we dropped)
+        st.alive.heard(std::chrono::steady_clock::now());
+        st.ctx.route->set_unreachable(false);
+      }
       bool ok = st.acks.feed(bytes->data, bytes->size, [&](const frame_view& f) {
         if (st.at == phase::connecting)
           return; // the stream was dropped by an earlier frame of this read

@@ -28,7 +28,7 @@ ALL = ["one_to_one", "one_to_one_for_many", "one_to_many", "many_to_many",
        "publish_from_sql"]
 
 # Network scenarios: hosts in network namespaces (scenarios/netlab.py); root only.
-NETWORK = ["across_hosts", "partition", "store_partition", "host_disappears"]
+NETWORK = ["across_hosts", "partition", "store_partition", "host_disappears", "mixed_liner"]
 
 
 def describe(name: str) -> str:
@@ -43,6 +43,9 @@ def run_one(name: str, store_spec: str) -> dict:
         from scenarios import netlab
         row["store"] = "postgres"  # a server of its own, in the lab's db host
         ok, why = netlab.available()
+        if ok and hasattr(module, "skip_reason"):  # e.g. it needs Rust liner's library
+            why = module.skip_reason()
+            ok = why is None
         if not ok:
             row.update(peers=0, messages=0, lost=0, duplicates=0, reordered=0, seconds=0.0,
                        ok=True, skipped=True, problems=[], notes=why)
