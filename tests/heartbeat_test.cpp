@@ -289,8 +289,9 @@ TEST_P(heartbeat_test, every_connection_has_keepalive_and_the_peer_timeout_as_tc
     EXPECT_EQ(user_timeout, static_cast<unsigned int>(peer_timeout_ms)) << "fd " << fd;
   }
   // a's route to b, b's to a, and the two streams they accepted; on a
-  // server store also each client's store connection and catalog feed.
-  EXPECT_GE(checked, db->kind() == "sqlite" ? 4u : 8u);
+  // server store also each client's store connection (and catalog feed,
+  // which may still be connecting: not counted on).
+  EXPECT_GE(checked, db->kind() == "sqlite" ? 4u : 6u);
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, heartbeat_test, ::testing::Values("sqlite", "postgres", "redis"),
