@@ -77,7 +77,8 @@ bool set_first_frame_timeout(std::chrono::milliseconds t);
 /// that wrote nothing for this long writes a heartbeat frame, once the peer
 /// said in its hello (or its answer) that it speaks them. 0: no heartbeats
 /// (silent peers are then found by TCP keepalive only).
-/// LINER_HEARTBEAT_MS sets the start value. Accepts 0, or
+/// LINER_HEARTBEAT_MS sets the start value (1 to 9 there count as
+/// defaults::heartbeat_interval_min). The setter accepts 0, or
 /// defaults::heartbeat_interval_min to defaults::max_timeout.
 std::chrono::milliseconds heartbeat_interval();
 bool set_heartbeat_interval(std::chrono::milliseconds t);
