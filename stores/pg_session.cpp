@@ -52,18 +52,22 @@ void session::open() {
   PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr); // "already exists, skipping"
   if (PQstatus(conn_) == CONNECTION_BAD)
     fail_connect();
+  // A server behind a partition: an idle session (the catalog feed's
+  // LISTEN) would otherwise look alive for hours (docs/failure-modes.md).
+  // Set at every step of the connect, on whatever socket libpq has then (it
+  // may try several addresses): a handful of setsockopt calls per connect.
   auto st = PGRES_POLLING_WRITING;
   while (st != PGRES_POLLING_OK) {
     if (st == PGRES_POLLING_FAILED)
       fail_connect();
+    if (PQsocket(conn_) >= 0)
+      net::set_liveness(PQsocket(conn_), knobs::peer_timeout());
     wait_socket(st == PGRES_POLLING_READING ? POLLIN : POLLOUT, "connecting");
     st = PQconnectPoll(conn_);
   }
+  net::set_liveness(PQsocket(conn_), knobs::peer_timeout());
   if (PQsetnonblocking(conn_, 1) != 0)
     fail_connection("cannot switch to non-blocking mode");
-  // A server behind a partition: an idle session (the catalog feed's
-  // LISTEN) would otherwise look alive for hours (docs/failure-modes.md).
-  net::set_liveness(PQsocket(conn_), knobs::peer_timeout());
   name_space_ = value("SELECT current_setting('liner.namespace', true)").value_or("");
   if (name_space_.empty())
     if (const char* env = std::getenv("LINER_NAMESPACE"))
