@@ -37,12 +37,15 @@ std::string hello_payload(const route_state& route) {
 
 void check_liveness(route_broker* self, uint64_t attempt);
 
-// The stream's liveness checks run from its hello until it ends.
+// The stream's liveness checks run from its hello until it ends. Not on a
+// stream opened while stopping: it only says goodbye, and a pending timer
+// would keep the stopped broker alive after it quit.
 void watch_liveness(route_broker* self) {
   auto& st = self->state;
   st.alive.start(std::chrono::steady_clock::now(), st.listener_heartbeat);
-  later(self, liveness::tick(knobs::heartbeat_interval(), knobs::peer_timeout()),
-        msg::heartbeat_atom::value, st.attempt);
+  if (!st.stopping)
+    later(self, liveness::tick(knobs::heartbeat_interval(), knobs::peer_timeout()),
+          msg::heartbeat_atom::value, st.attempt);
 }
 
 
@@ -375,8 +378,9 @@ void on_challenge(route_broker* self, const frame_view& f) {
 // heartbeat, if the listener negotiated them.
 void check_liveness(route_broker* self, uint64_t attempt) {
   auto& st = self->state;
-  if (attempt != st.attempt || (st.at != phase::replaying && st.at != phase::connected))
-    return; // that stream ended; the next one has its own checks
+  if (attempt != st.attempt || st.stopping
+      || (st.at != phase::replaying && st.at != phase::connected))
+    return; // that stream ended (the next one has its own checks), or the route stops
   auto now = std::chrono::steady_clock::now();
   auto timeout = knobs::peer_timeout();
   if (st.alive.silent(now, timeout)) { // (a stable text: the client logs each cause once)
