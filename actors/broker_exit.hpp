@@ -15,6 +15,8 @@
 #include <caf/error.hpp>
 #include <caf/io/abstract_broker.hpp>
 
+#include <sys/socket.h>
+
 namespace liner {
 
 /// Call once from the broker's own behavior factory.
@@ -32,6 +34,28 @@ inline void close_mailbox_on_exit(caf::io::abstract_broker* self) {
     while (box.queue().new_round(1000, bounce).consumed_items)
       ; // drops every element (and answers requests with the exit reason)
   });
+}
+
+/// Ends a stream the broker holds, at once: its socket is shut down (`how`:
+/// SHUT_RD still writes what is queued, SHUT_RDWR ends both ways). CAF then
+/// reads end-of-file, detaches the scribe and reports connection_closed_msg;
+/// until then the handle's messages are stale (compare handles).
+///
+/// Not abstract_broker::close(hdl), which removes the scribe's read event at
+/// once: CAF 0.17's multiplexer applies the event changes of one round
+/// together, per socket, and a removal that cancels an addition of the same
+/// round (a stream opened and dropped by one mailbox run) is never reported
+/// to the scribe, which keeps the reference to itself that only that report
+/// drops. The scribe leaks and its socket stays open. End-of-file is read
+/// only from a registered read event, so CAF's own removal is a real one.
+/// A stream whose reads the broker `halt`ed has no read event: it is closed
+/// now (that removal happened already, or is real in this round), and CAF
+/// reports nothing more of it.
+inline void end_stream_now(caf::io::abstract_broker* self, caf::io::connection_handle hdl, int fd,
+                           int how, bool halted = false) {
+  ::shutdown(fd, how);
+  if (halted)
+    self->close(hdl);
 }
 
 } // namespace liner

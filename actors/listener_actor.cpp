@@ -66,6 +66,7 @@ struct listener_state {
   std::unordered_map<connection_handle, inbound> streams;
   uint64_t next_stream = 1;
   byte_buffer scratch; // an ack frame on its way to a socket
+  bool stopping = false; // quits once CAF reported every stream closed
   static inline const char* name = "liner.listener";
 };
 
@@ -82,8 +83,7 @@ void forget(listener_broker* self, connection_handle hdl, bool close) {
     // CAF's close sends FIN and keeps the descriptor until the peer closes
     // too; one that never does would hold it. Reading ends now instead: the
     // descriptor goes once what we still had to write is out.
-    ::shutdown(it->second.fd, SHUT_RD);
-    self->close(hdl);
+    end_stream_now(self, hdl, it->second.fd, SHUT_RD, it->second.halted);
   }
   log::debug(st.own_name, "inbound connection #" + std::to_string(it->second.stream) + " closed");
   inbound_budget::instance().leave(it->second.ticket);
@@ -100,6 +100,8 @@ void drop(listener_broker* self, connection_handle hdl, const std::string& why) 
 
 void on_accepted(listener_broker* self, msg::accepted_socket& m) {
   auto& st = self->state;
+  if (st.stopping)
+    return; // (the handoff closes the socket)
   int fd = m.socket->release();
   auto hdl = self->add_scribe(fd);
   auto& in = st.streams[hdl];
@@ -381,10 +383,15 @@ caf::behavior listener_actor(listener_broker* self, listener_context ctx) {
              "no complete frame within " + std::to_string(knobs::first_frame_timeout().count())
                + " ms");
     },
-    [=](const caf::io::connection_closed_msg& m) { forget(self, m.handle, false); },
+    [=](const caf::io::connection_closed_msg& m) {
+      forget(self, m.handle, false);
+      if (self->state.stopping && self->num_connections() == 0)
+        self->quit();
+    },
     [=](msg::stop_atom) -> bool {
+      auto& st = self->state;
       std::vector<connection_handle> all;
-      for (auto& s : self->state.streams) {
+      for (auto& s : st.streams) {
         // Ended now, not after the peer read what is pending (a peer that
         // never reads would keep the stream, and the broker, alive).
         ::shutdown(s.second.fd, SHUT_RDWR);
@@ -392,9 +399,18 @@ caf::behavior listener_actor(listener_broker* self, listener_context ctx) {
       }
       for (auto hdl : all)
         forget(self, hdl, true);
-      self->quit();
+      // Quitting closes what CAF still holds, which could leak a stream
+      // accepted in this very round (end_stream_now): wait for CAF's reports,
+      // a moment at most.
+      st.stopping = true;
+      if (self->num_connections() == 0)
+        self->quit();
+      else
+        caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), defaults::stop_grace,
+                               msg::grace_atom::value);
       return true;
     },
+    [=](msg::grace_atom) { self->quit(); },
   };
 }
 

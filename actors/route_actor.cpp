@@ -477,6 +477,8 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
     },
     [=](const caf::io::data_transferred_msg& m) {
       auto& st = self->state;
+      if (m.handle != st.hdl)
+        return; // a stream we ended
       st.unsent = m.remaining;
       if (st.at == phase::stopped && st.unsent == 0)
         end_stream(self);
@@ -487,6 +489,8 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
     },
     [=](caf::io::new_data_msg& m) {
       auto& st = self->state;
+      if (m.handle != st.hdl)
+        return; // bytes of a stream we ended
       byte_buffer plain;
       auto bytes = tls::open_received(st.tls.get(), m.buf, plain, self->wr_buf(st.hdl));
       if (st.tls)
@@ -536,16 +540,20 @@ caf::behavior route_actor(route_broker* self, route_context ctx) {
         });
       schedule_poll(self);
     },
-    [=](const caf::io::connection_closed_msg&) {
+    [=](const caf::io::connection_closed_msg& m) {
       auto& st = self->state;
+      if (m.handle != st.hdl) {
+        maybe_quit(self); // a stream we ended is gone now
+        return;
+      }
+      st.hdl = caf::io::connection_handle{};
+      st.fd = -1;
+      st.ctx.route->stats().connected.store(false, std::memory_order_relaxed);
       if (st.at == phase::stopped) {
         st.stream_open = false;
-        st.ctx.route->stats().connected.store(false, std::memory_order_relaxed);
         maybe_quit(self);
         return;
       }
-      if (st.at == phase::connecting)
-        return; // we dropped that stream ourselves
       lose_stream(self, "stream closed: " + st.ctx.route->addr(), false);
     },
     [=](msg::grace_atom) {
@@ -611,8 +619,11 @@ void write_outbox(route_broker* self) {
 void close_stream(route_broker* self) {
   auto& st = self->state;
   st.ctx.route->stats().connected.store(false, std::memory_order_relaxed);
-  ::shutdown(st.fd, SHUT_RDWR);
-  self->close(st.hdl);
+  if (st.fd < 0)
+    return;
+  end_stream_now(self, st.hdl, st.fd, SHUT_RDWR); // CAF reports it closed later
+  st.hdl = caf::io::connection_handle{};
+  st.fd = -1;
 }
 
 void put(route_broker* self, const char* p, std::size_t n) {

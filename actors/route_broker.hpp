@@ -26,8 +26,8 @@ enum class phase { connecting, authenticating, replaying, connected, stopped };
 struct route_actor_state {
   route_context ctx;
   phase at = phase::connecting;
-  caf::io::connection_handle hdl;
-  int fd = -1; // the stream's socket, to end it at once when stopping
+  caf::io::connection_handle hdl; // the live stream's (invalid once we end it)
+  int fd = -1; // the stream's socket, to end it at once
   uint64_t attempt = 0;
   milliseconds backoff = defaults::route_backoff_first;
   std::set<std::string> tried; // addresses that failed since the last success or backoff

@@ -80,11 +80,13 @@ void flush_trim(route_broker* self) {
               [](auto&) {});
 }
 
-// A stopped route quits once its stream is closed, the store has its
-// unacked frames (or the stop gave up on them) and no request is pending.
+// A stopped route quits once its stream is closed (and CAF reported every
+// stream it ended closed: see end_stream_now), the store has its unacked
+// frames (or the stop gave up on them) and no request is pending.
 void maybe_quit(route_broker* self) {
   auto& st = self->state;
-  if (st.at == phase::stopped && st.persisted && !st.stream_open && st.jobs_in_flight == 0)
+  if (st.at == phase::stopped && st.persisted && !st.stream_open && self->num_connections() == 0
+      && st.jobs_in_flight == 0)
     self->quit();
 }
 

@@ -1,7 +1,12 @@
-// close_mailbox_on_exit (actors/broker_exit.hpp): a broker that quits with a
-// message from itself in its mailbox is destroyed, and a request reaching a
-// broker that quit is answered with an error instead of waiting forever.
+// actors/broker_exit.hpp: a broker that quits with a message from itself in
+// its mailbox is destroyed, a request reaching a broker that quit is answered
+// with an error instead of waiting forever, and a stream a broker ends is
+// released (its socket closed), whenever the broker ends it.
 #include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <caf/actor_cast.hpp>
 #include <caf/io/broker.hpp>
@@ -12,12 +17,16 @@
 
 #include "actors/actor_runtime.hpp"
 #include "actors/broker_exit.hpp"
+#include "runtime/net_address.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using go_atom = caf::atom_constant<caf::atom("go")>;
 using echo_atom = caf::atom_constant<caf::atom("echo")>;
+using open_atom = caf::atom_constant<caf::atom("open")>;
+using end_atom = caf::atom_constant<caf::atom("end")>;
+using halt_atom = caf::atom_constant<caf::atom("halt")>;
 
 // Quits on `go`, with a message to itself still in its mailbox (as when a
 // request's timeout fires just as a route quits).
@@ -68,5 +77,119 @@ TEST(broker_exit_test, request_to_a_broker_that_quit_gets_an_error) {
   EXPECT_TRUE(answer);
   EXPECT_NE(answer, caf::sec::request_timeout) << "nobody answered the request";
 }
+
+// Takes a socket over as a stream, writes "hello" to it, and ends it with
+// end_stream_now: in the handler that opened it, or on `end` (optionally
+// after `halt`).
+caf::behavior stream_broker(caf::io::broker* self, bool end_at_once) {
+  liner::close_mailbox_on_exit(self);
+  struct stream {
+    caf::io::connection_handle hdl;
+    int fd = -1;
+    bool halted = false;
+  };
+  auto s = std::make_shared<stream>();
+  return {
+    [=](open_atom, int socket) {
+      s->fd = socket;
+      s->hdl = self->add_scribe(socket);
+      self->configure_read(s->hdl, caf::io::receive_policy::at_most(1024));
+      const char hello[] = "hello";
+      self->write(s->hdl, sizeof hello, hello);
+      self->flush(s->hdl);
+      if (end_at_once)
+        liner::end_stream_now(self, s->hdl, s->fd, SHUT_RDWR);
+    },
+    [=](halt_atom) {
+      self->halt(s->hdl);
+      s->halted = true;
+    },
+    [=](end_atom) { liner::end_stream_now(self, s->hdl, s->fd, SHUT_RDWR, s->halted); },
+    [=](const caf::io::new_data_msg&) {},
+    [=](const caf::io::connection_closed_msg&) {},
+  };
+}
+
+// A connected pair of TCP sockets on loopback.
+std::pair<int, int> tcp_pair() {
+  std::string error;
+  int listening = liner::net::listen_on(*liner::net::resolve("127.0.0.1:0"), error);
+  EXPECT_GE(listening, 0) << error;
+  auto at = liner::net::local_endpoint(listening);
+  int ours = liner::net::connect_with_timeout(at->to_string(), 5s, error);
+  EXPECT_GE(ours, 0) << error;
+  int theirs = ::accept(listening, nullptr, nullptr);
+  EXPECT_GE(theirs, 0);
+  ::close(listening);
+  return {ours, theirs};
+}
+
+// True once `fd` no longer names the socket with inode `ino` (waits up to
+// 20 s): the process let go of it.
+bool released(int fd, ino_t ino) {
+  auto until = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < until) {
+    struct stat now {};
+    if (::fstat(fd, &now) != 0 || now.st_ino != ino)
+      return true;
+    std::this_thread::sleep_for(1ms);
+  }
+  return false;
+}
+
+struct ending {
+  const char* name;
+  bool at_once; // in the handler that opened the stream
+  bool halt;
+};
+
+void PrintTo(const ending& e, std::ostream* os) {
+  *os << e.name;
+}
+
+class stream_end_test : public ::testing::TestWithParam<ending> {};
+
+// CAF 0.17 applies a round's socket event changes together: a scribe closed
+// in the round that registered it was never told it left the loop, kept a
+// reference to itself, and its socket stayed open (LeakSanitizer saw routes
+// that dropped a stream in the mailbox run that opened it).
+TEST_P(stream_end_test, releases_the_socket) {
+  auto runtime = liner::actor_runtime::acquire();
+  auto [ours, theirs] = tcp_pair();
+  ASSERT_GE(ours, 0);
+  ASSERT_GE(theirs, 0);
+  struct stat st {};
+  ASSERT_EQ(::fstat(ours, &st), 0);
+  {
+    liner::user_scoped_actor self{runtime->system()};
+    auto broker = runtime->system().middleman().spawn_broker(stream_broker, GetParam().at_once);
+    self->send(broker, open_atom::value, ours);
+    char buf[64];
+    ssize_t n = 0;
+    if (!GetParam().at_once) {
+      // "hello" was written: the round that opened the stream is over.
+      std::size_t got = 0;
+      while (got < 6 && (n = ::read(theirs, buf, sizeof buf)) > 0)
+        got += static_cast<std::size_t>(n);
+      ASSERT_EQ(got, 6u);
+      if (GetParam().halt)
+        self->send(broker, halt_atom::value);
+      self->send(broker, end_atom::value);
+    }
+    while ((n = ::read(theirs, buf, sizeof buf)) > 0) {
+    }
+    EXPECT_EQ(n, 0) << "the peer sees the stream end";
+    EXPECT_TRUE(released(ours, st.st_ino)) << "the broker still holds the socket it ended";
+    self->send_exit(broker, caf::exit_reason::user_shutdown);
+    self->wait_for(broker);
+  }
+  ::close(theirs);
+}
+
+INSTANTIATE_TEST_SUITE_P(endings, stream_end_test,
+                         ::testing::Values(ending{"in_the_opening_handler", true, false},
+                                           ending{"later", false, false},
+                                           ending{"later_while_halted", false, true}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 } // namespace
