@@ -96,11 +96,7 @@ protected:
   // Waits until `base` has `n` feed connections in the server's view
   // (polled: nothing notifies about pg_stat_activity or CLIENT LIST).
   int64_t wait_for_feeds(const std::string& base, int64_t n) {
-    auto deadline = std::chrono::steady_clock::now() + wait_deadline;
-    int64_t now;
-    while ((now = db->catalog_feeds(name(base))) != n && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    return now;
+    return db->wait_for_catalog_feeds(name(base), n);
   }
 
   void delete_b2_row() { db->delete_catalog_rows("t", name("b2")); }

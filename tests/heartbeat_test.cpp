@@ -276,12 +276,8 @@ TEST_P(heartbeat_test, every_connection_has_keepalive_and_the_peer_timeout_as_tc
   ASSERT_TRUE(b->in.wait_for_data("ping"));
   ASSERT_TRUE(a->in.wait_for_data("pong"));
   if (db->kind() != "sqlite") // the catalog feeds connect on a thread of their own
-    for (const auto* name : {"a", "b"}) {
-      auto deadline = std::chrono::steady_clock::now() + wait_deadline;
-      while (db->catalog_feeds(name) < 1 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(10ms); // polled: nothing notifies about the server's sessions
-      ASSERT_GE(db->catalog_feeds(name), 1) << name;
-    }
+    for (const auto* name : {"a", "b"})
+      ASSERT_EQ(db->wait_for_catalog_feeds(name, 1), 1) << name;
 
   std::size_t checked = 0;
   for (auto [inode, fd] : connected_tcp_sockets()) {

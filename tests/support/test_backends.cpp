@@ -9,11 +9,13 @@
 #include <pqxx/pqxx>
 
 #include <atomic>
+#include <chrono>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 
 namespace liner::test {
@@ -356,6 +358,14 @@ private:
 };
 
 } // namespace
+
+int64_t test_database::wait_for_catalog_feeds(const std::string& client_name, int64_t n) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  int64_t now;
+  while ((now = catalog_feeds(client_name)) != n && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return now;
+}
 
 std::unique_ptr<Store> open_store(test_database& db, const std::string& name,
                                   const std::string& topic, const std::string& addr) {

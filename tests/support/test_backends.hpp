@@ -85,6 +85,9 @@ public:
   /// Catalog feed connections of a client, as the server lists them
   /// (PostgreSQL: pg_stat_activity; Redis: CLIENT LIST); SQLite has none.
   virtual int64_t catalog_feeds(const std::string& client_name) { (void)client_name; return 0; }
+  /// Polls catalog_feeds until it is `n` (nothing notifies about the
+  /// server's sessions), at most 20 s; returns the last count.
+  int64_t wait_for_catalog_feeds(const std::string& client_name, int64_t n);
   /// Ends those connections from the server's side; returns how many.
   virtual int64_t kill_catalog_feeds(const std::string& client_name) { (void)client_name; return 0; }
   /// Remembered routes of one sender (its name and topic).
