@@ -275,9 +275,11 @@ TEST_P(heartbeat_test, every_connection_has_keepalive_and_the_peer_timeout_as_tc
   ASSERT_TRUE(b->send("A", "pong")) << b->error();
   ASSERT_TRUE(b->in.wait_for_data("ping"));
   ASSERT_TRUE(a->in.wait_for_data("pong"));
-  if (db->kind() != "sqlite") // the catalog feeds connect on a thread of their own
-    for (const auto* name : {"a", "b"})
+  if (db->kind() != "sqlite") { // the catalog feeds connect on a thread of their own
+    for (const auto* name : {"a", "b"}) {
       ASSERT_EQ(db->wait_for_catalog_feeds(name, 1), 1) << name;
+    }
+  }
 
   std::size_t checked = 0;
   for (auto [inode, fd] : connected_tcp_sockets()) {
