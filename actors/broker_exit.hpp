@@ -58,4 +58,14 @@ inline void end_stream_now(caf::io::abstract_broker* self, caf::io::connection_h
     self->close(hdl);
 }
 
+/// Reads a stream again that the broker did not mean to leave halted. CAF
+/// 0.17 loses a trigger in the round of the halt it undoes: the removal of
+/// the read event is still pending, so the scribe looks active and ignores
+/// the trigger, then the removal lands and nothing reads the stream again.
+/// Called from a timer, this re-registers such a stream; on a stream that
+/// reads, it does nothing.
+inline void rearm_reads(caf::io::abstract_broker* self, caf::io::connection_handle hdl) {
+  self->trigger(hdl);
+}
+
 } // namespace liner

@@ -319,7 +319,8 @@ void on_data(listener_broker* self, caf::io::new_data_msg& m) {
 
 // Every tick: closes the streams whose sender went silent past the limit
 // (not those we stopped reading: their silence is ours), and writes a
-// heartbeat on the idle ones that negotiated them.
+// heartbeat on the idle ones that negotiated them. A stream that delivery
+// resumed in the round we paused it is read again (rearm_reads).
 void check_liveness(listener_broker* self) {
   auto& st = self->state;
   auto now = std::chrono::steady_clock::now();
@@ -329,6 +330,7 @@ void check_liveness(listener_broker* self) {
   for (auto& [hdl, in] : st.streams) {
     if (in.halted)
       continue;
+    rearm_reads(self, hdl);
     if (in.alive.silent(now, timeout)) // (a stable text: drops are logged once per cause)
       silent.emplace_back(hdl, "no word from the sender within the peer timeout ("
                                  + std::to_string(in.alive.limit(timeout).count()) + " ms)");

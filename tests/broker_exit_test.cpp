@@ -13,6 +13,7 @@
 #include <caf/io/middleman.hpp>
 
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "actors/actor_runtime.hpp"
@@ -27,6 +28,9 @@ using echo_atom = caf::atom_constant<caf::atom("echo")>;
 using open_atom = caf::atom_constant<caf::atom("open")>;
 using end_atom = caf::atom_constant<caf::atom("end")>;
 using halt_atom = caf::atom_constant<caf::atom("halt")>;
+using bounce_atom = caf::atom_constant<caf::atom("bounce")>;
+using rearm_atom = caf::atom_constant<caf::atom("rearm")>;
+using data_atom = caf::atom_constant<caf::atom("data")>;
 
 // Quits on `go`, with a message to itself still in its mailbox (as when a
 // request's timeout fires just as a route quits).
@@ -191,5 +195,73 @@ INSTANTIATE_TEST_SUITE_P(endings, stream_end_test,
                                            ending{"later", false, false},
                                            ending{"later_while_halted", false, true}),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// Reads a stream and tells `watcher` what came; on `bounce` halts and
+// triggers it in one handler (as a listener whose delivery caught up at once),
+// writing "paused" to it; on `rearm`, rearm_reads.
+caf::behavior reading_broker(caf::io::broker* self, caf::actor watcher) {
+  liner::close_mailbox_on_exit(self);
+  auto hdl = std::make_shared<caf::io::connection_handle>();
+  auto say = [=](const char* text) {
+    self->write(*hdl, std::strlen(text), text);
+    self->flush(*hdl);
+  };
+  return {
+    [=](open_atom, int socket) {
+      *hdl = self->add_scribe(socket);
+      self->configure_read(*hdl, caf::io::receive_policy::at_most(1024));
+      say("hello");
+    },
+    [=](bounce_atom) {
+      self->halt(*hdl);
+      self->trigger(*hdl);
+      say("paused");
+    },
+    [=](rearm_atom) { liner::rearm_reads(self, *hdl); },
+    [=](const caf::io::new_data_msg& m) {
+      self->send(watcher, data_atom::value, std::string(m.buf.begin(), m.buf.end()));
+    },
+    [=](const caf::io::connection_closed_msg&) {},
+  };
+}
+
+// Reads from `fd` until `text` came (false on end-of-file or error).
+bool read_text(int fd, const std::string& text) {
+  std::string got;
+  char buf[64];
+  while (got.size() < text.size()) {
+    auto n = ::read(fd, buf, std::min(sizeof buf, text.size() - got.size()));
+    if (n <= 0)
+      return false;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  return got == text;
+}
+
+// CAF 0.17 loses the trigger of a halt in the same round: nothing reads the
+// stream until rearm_reads (the listener calls it every tick).
+TEST(broker_exit_test, a_stream_resumed_in_the_round_it_was_halted_reads_after_rearm_reads) {
+  auto runtime = liner::actor_runtime::acquire();
+  auto [ours, theirs] = tcp_pair();
+  ASSERT_GE(ours, 0);
+  ASSERT_GE(theirs, 0);
+  {
+    liner::user_scoped_actor self{runtime->system()};
+    auto broker = runtime->system().middleman().spawn_broker(reading_broker, caf::actor_cast<caf::actor>(self->ctrl()));
+    self->send(broker, open_atom::value, ours);
+    ASSERT_TRUE(read_text(theirs, "hello"));
+    self->send(broker, bounce_atom::value);
+    ASSERT_TRUE(read_text(theirs, "paused")); // that round's event changes are applied
+    ASSERT_EQ(::write(theirs, "x", 1), 1);
+    self->send(broker, rearm_atom::value);
+    std::string got;
+    self->receive([&](data_atom, const std::string& data) { got = data; },
+                  caf::after(std::chrono::seconds(20)) >> [] {});
+    EXPECT_EQ(got, "x") << "the stream is not read";
+    self->send_exit(broker, caf::exit_reason::user_shutdown);
+    self->wait_for(broker);
+  }
+  ::close(theirs);
+}
 
 } // namespace
