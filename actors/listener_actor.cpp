@@ -80,9 +80,9 @@ void forget(listener_broker* self, connection_handle hdl, bool close) {
   if (it == st.streams.end())
     return;
   if (close) {
-    // CAF's close sends FIN and keeps the descriptor until the peer closes
-    // too; one that never does would hold it. Reading ends now instead: the
-    // descriptor goes once what we still had to write is out.
+    // Reading ends now: the descriptor goes once what we still had to write
+    // is out, even if the peer never closes (CAF's own close would keep it
+    // until the peer does; see also end_stream_now).
     end_stream_now(self, hdl, it->second.fd, SHUT_RD, it->second.halted);
   }
   log::debug(st.own_name, "inbound connection #" + std::to_string(it->second.stream) + " closed");
@@ -393,14 +393,14 @@ caf::behavior listener_actor(listener_broker* self, listener_context ctx) {
     [=](msg::stop_atom) -> bool {
       auto& st = self->state;
       std::vector<connection_handle> all;
-      for (auto& s : st.streams) {
+      for (auto& [hdl, in] : st.streams) {
         // Ended now, not after the peer read what is pending (a peer that
         // never reads would keep the stream, and the broker, alive).
-        ::shutdown(s.second.fd, SHUT_RDWR);
-        all.push_back(s.first);
+        end_stream_now(self, hdl, in.fd, SHUT_RDWR, in.halted);
+        all.push_back(hdl);
       }
       for (auto hdl : all)
-        forget(self, hdl, true);
+        forget(self, hdl, false);
       // Quitting closes what CAF still holds, which could leak a stream
       // accepted in this very round (end_stream_now): wait for CAF's reports,
       // a moment at most.
