@@ -82,10 +82,12 @@ TEST(broker_exit_test, request_to_a_broker_that_quit_gets_an_error) {
   EXPECT_NE(answer, caf::sec::request_timeout) << "nobody answered the request";
 }
 
-// Takes a socket over as a stream, writes "hello" to it, and ends it with
-// end_stream_now: in the handler that opened it, or on `end` (optionally
-// after `halt`).
-caf::behavior stream_broker(caf::io::broker* self, bool end_at_once) {
+// Takes a socket over as a stream and writes "hello" to it, ending it at
+// once with end_stream_now if `end_at_once`. Then: `halt` halts it, `end`
+// ends it, `bounce` halts and triggers it in one handler (as a listener whose
+// delivery caught up at once) and writes "paused", `rearm` calls rearm_reads.
+// What it reads goes to `watcher`.
+caf::behavior test_broker(caf::io::broker* self, caf::actor watcher, bool end_at_once) {
   liner::close_mailbox_on_exit(self);
   struct stream {
     caf::io::connection_handle hdl;
@@ -93,14 +95,16 @@ caf::behavior stream_broker(caf::io::broker* self, bool end_at_once) {
     bool halted = false;
   };
   auto s = std::make_shared<stream>();
+  auto say = [=](const char* text) {
+    self->write(s->hdl, std::strlen(text), text);
+    self->flush(s->hdl);
+  };
   return {
     [=](open_atom, int socket) {
       s->fd = socket;
       s->hdl = self->add_scribe(socket);
       self->configure_read(s->hdl, caf::io::receive_policy::at_most(1024));
-      const char hello[] = "hello";
-      self->write(s->hdl, sizeof hello, hello);
-      self->flush(s->hdl);
+      say("hello");
       if (end_at_once)
         liner::end_stream_now(self, s->hdl, s->fd, SHUT_RDWR);
     },
@@ -109,9 +113,35 @@ caf::behavior stream_broker(caf::io::broker* self, bool end_at_once) {
       s->halted = true;
     },
     [=](end_atom) { liner::end_stream_now(self, s->hdl, s->fd, SHUT_RDWR, s->halted); },
-    [=](const caf::io::new_data_msg&) {},
+    [=](bounce_atom) {
+      self->halt(s->hdl);
+      self->trigger(s->hdl);
+      say("paused");
+    },
+    [=](rearm_atom) { liner::rearm_reads(self, s->hdl); },
+    [=](const caf::io::new_data_msg& m) {
+      self->send(watcher, data_atom::value, std::string(m.buf.begin(), m.buf.end()));
+    },
     [=](const caf::io::connection_closed_msg&) {},
   };
+}
+
+// Reads from `fd` until `text` came (false on end-of-file or error).
+bool read_text(int fd, const std::string& text) {
+  std::string got;
+  char buf[64];
+  while (got.size() < text.size()) {
+    auto n = ::read(fd, buf, std::min(sizeof buf, text.size() - got.size()));
+    if (n <= 0)
+      return false;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  return got == text;
+}
+
+// The test's own actor, for test_broker to report to.
+caf::actor watcher_of(liner::user_scoped_actor& self) {
+  return caf::actor_cast<caf::actor>(self->ctrl());
 }
 
 // A connected pair of TCP sockets on loopback.
@@ -166,20 +196,18 @@ TEST_P(stream_end_test, releases_the_socket) {
   ASSERT_EQ(::fstat(ours, &st), 0);
   {
     liner::user_scoped_actor self{runtime->system()};
-    auto broker = runtime->system().middleman().spawn_broker(stream_broker, GetParam().at_once);
+    auto broker = runtime->system().middleman().spawn_broker(test_broker, watcher_of(self),
+                                                             GetParam().at_once);
     self->send(broker, open_atom::value, ours);
-    char buf[64];
-    ssize_t n = 0;
     if (!GetParam().at_once) {
       // "hello" was written: the round that opened the stream is over.
-      std::size_t got = 0;
-      while (got < 6 && (n = ::read(theirs, buf, sizeof buf)) > 0)
-        got += static_cast<std::size_t>(n);
-      ASSERT_EQ(got, 6u);
+      ASSERT_TRUE(read_text(theirs, "hello"));
       if (GetParam().halt)
         self->send(broker, halt_atom::value);
       self->send(broker, end_atom::value);
     }
+    char buf[64];
+    ssize_t n = 0;
     while ((n = ::read(theirs, buf, sizeof buf)) > 0) {
     }
     EXPECT_EQ(n, 0) << "the peer sees the stream end";
@@ -196,48 +224,6 @@ INSTANTIATE_TEST_SUITE_P(endings, stream_end_test,
                                            ending{"later_while_halted", false, true}),
                          [](const auto& info) { return std::string(info.param.name); });
 
-// Reads a stream and tells `watcher` what came; on `bounce` halts and
-// triggers it in one handler (as a listener whose delivery caught up at once),
-// writing "paused" to it; on `rearm`, rearm_reads.
-caf::behavior reading_broker(caf::io::broker* self, caf::actor watcher) {
-  liner::close_mailbox_on_exit(self);
-  auto hdl = std::make_shared<caf::io::connection_handle>();
-  auto say = [=](const char* text) {
-    self->write(*hdl, std::strlen(text), text);
-    self->flush(*hdl);
-  };
-  return {
-    [=](open_atom, int socket) {
-      *hdl = self->add_scribe(socket);
-      self->configure_read(*hdl, caf::io::receive_policy::at_most(1024));
-      say("hello");
-    },
-    [=](bounce_atom) {
-      self->halt(*hdl);
-      self->trigger(*hdl);
-      say("paused");
-    },
-    [=](rearm_atom) { liner::rearm_reads(self, *hdl); },
-    [=](const caf::io::new_data_msg& m) {
-      self->send(watcher, data_atom::value, std::string(m.buf.begin(), m.buf.end()));
-    },
-    [=](const caf::io::connection_closed_msg&) {},
-  };
-}
-
-// Reads from `fd` until `text` came (false on end-of-file or error).
-bool read_text(int fd, const std::string& text) {
-  std::string got;
-  char buf[64];
-  while (got.size() < text.size()) {
-    auto n = ::read(fd, buf, std::min(sizeof buf, text.size() - got.size()));
-    if (n <= 0)
-      return false;
-    got.append(buf, static_cast<std::size_t>(n));
-  }
-  return got == text;
-}
-
 // CAF 0.17 loses the trigger of a halt in the same round: nothing reads the
 // stream until rearm_reads (the listener calls it every tick).
 TEST(broker_exit_test, a_stream_resumed_in_the_round_it_was_halted_reads_after_rearm_reads) {
@@ -247,7 +233,8 @@ TEST(broker_exit_test, a_stream_resumed_in_the_round_it_was_halted_reads_after_r
   ASSERT_GE(theirs, 0);
   {
     liner::user_scoped_actor self{runtime->system()};
-    auto broker = runtime->system().middleman().spawn_broker(reading_broker, caf::actor_cast<caf::actor>(self->ctrl()));
+    auto broker =
+      runtime->system().middleman().spawn_broker(test_broker, watcher_of(self), false);
     self->send(broker, open_atom::value, ours);
     ASSERT_TRUE(read_text(theirs, "hello"));
     self->send(broker, bounce_atom::value);
